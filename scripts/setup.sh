@@ -12,13 +12,13 @@ PKGS=(
   libwebsockets-dev libboost-dev libssl-dev libgtest-dev libgmock-dev googletest
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libsrtp2-dev libsrt-openssl-dev
   clang libclang-rt-14-dev
-  ffmpeg chromium fonts-dejavu-core procps iproute2
+  ffmpeg chromium fonts-dejavu-core procps iproute2 curl
 )
 # Node.js and npm: Debian's, unless the machine already has them (e.g. a newer Node.js).
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 if [ "${1:-}" = "--bench" ]; then
-  PKGS+=(nginx libnginx-mod-rtmp wrk gnuplot-nox linux-perf valgrind hyperfine janus)
+  PKGS+=(nginx libnginx-mod-rtmp wrk gnuplot-nox linux-perf valgrind hyperfine janus bc python3 time)
 fi
 
 missing=()
