@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake pkg-config git ca-certificates
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-x
   libwebsockets-dev libboost-dev libssl-dev libgtest-dev libgmock-dev googletest
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libsrtp2-dev libsrt-openssl-dev
   clang libclang-rt-14-dev
