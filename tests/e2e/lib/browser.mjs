@@ -1,0 +1,39 @@
+// Launches Debian's Chromium through playwright-core with a fresh profile; close() removes the profile.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { sourceDir } from './server.mjs';
+
+// playwright-core lives in web/node_modules (the only package.json of the project).
+const require = createRequire(path.join(sourceDir, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+export const chromiumPath = process.env.AIRCLASS_CHROMIUM || '/usr/bin/chromium';
+
+export async function launchBrowser() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airclass-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+    viewport: { width: 1280, height: 800 },
+  });
+  return {
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      page.consoleLines = [];
+      page.on('console', (msg) => page.consoleLines.push(`[${msg.type()}] ${msg.text()}`));
+      page.on('pageerror', (err) => page.consoleLines.push(`[pageerror] ${err.message}`));
+      return page;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// Browser test: the demo lesson plays in Chromium on the student page (hls.js, low-latency mode) and is listed
+// on the index page. Runs the real server binary in demo mode on free ports.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { artifactsDir, httpGet, sleep, startServer, waitFor } from './lib/server.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+
+let server = null;
+let browser = null;
+
+before(async () => {
+  server = await startServer({ name: 'student-server', demo: true });
+  // The demo lesson needs a moment to produce its first segments.
+  await waitFor('the demo master playlist', async () => {
+    const res = await httpGet(`${server.baseUrl}/hls/demo/index.m3u8`, { timeoutMs: 3000 });
+    return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
+  }, { timeoutMs: 45000, intervalMs: 500 });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) {
+    const status = await server.stop();
+    // A clean shutdown is part of the contract; report rather than mask a crash on SIGTERM.
+    assert.deepEqual(status, { code: 0, signal: null }, `server exit on SIGTERM:\n${server.log().slice(-3000)}`);
+  }
+});
+
+async function withDiagnostics(page, name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`) }).catch(() => {});
+    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
+      `\nserver log (tail):\n${server.log().slice(-3000)}`;
+    throw err;
+  }
+}
+
+function sample(page) {
+  return page.evaluate(() => {
+    const v = document.querySelector('video');
+    const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
+    return { time: v.currentTime, frames: q.totalVideoFrames, paused: v.paused, height: v.videoHeight };
+  });
+}
+
+test('index page lists the live demo room with a link to the student page', async () => {
+  const page = await browser.newPage();
+  await withDiagnostics(page, 'index', async () => {
+    await page.goto(`${server.baseUrl}/`);
+    const link = page.locator('#rooms li[data-room="demo"] a');
+    await link.waitFor({ timeout: 15000 });
+    assert.match(await link.getAttribute('href'), /student\.html\?room=demo$/);
+    assert.match(await link.textContent(), /demo/);
+    await page.screenshot({ path: path.join(artifactsDir, 'index.png') });
+  });
+  await page.close();
+});
+
+test('student page plays the demo lesson with a latency and a quality shown', async () => {
+  const page = await browser.newPage();
+  await withDiagnostics(page, 'student', async () => {
+    await page.goto(`${server.baseUrl}/student.html?room=demo`);
+    assert.equal(await page.locator('#room-title').textContent(), 'demo');
+
+    // Frames must start to flow, then keep flowing.
+    await page.waitForFunction(() => document.querySelector('video').currentTime > 0.5, null,
+      { timeout: 30000, polling: 250 });
+    const first = await sample(page);
+    await sleep(3000);
+    const second = await sample(page);
+    assert.equal(second.paused, false, 'video is paused');
+    assert.ok(second.time > first.time + 1.5,
+      `currentTime advanced only from ${first.time} to ${second.time} in 3 s`);
+    assert.ok(second.frames > first.frames + 20,
+      `decoded frames advanced only from ${first.frames} to ${second.frames} in 3 s`);
+    assert.ok(second.height > 0, 'video has no height');
+
+    // The status line: live, a plausible latency, and the current quality.
+    await page.waitForFunction(() => document.getElementById('latency').dataset.latencyS !== '', null,
+      { timeout: 10000 });
+    assert.equal(await page.locator('#state').getAttribute('data-state'), 'live');
+    const latency = Number(await page.locator('#latency').getAttribute('data-latency-s'));
+    assert.ok(latency > 0 && latency < 10, `latency ${latency} s`);
+    assert.match(await page.locator('#latency').textContent(), /^\d+\.\d s$/);
+    const quality = await page.locator('#quality').textContent();
+    assert.match(quality, /^\d+p/, `quality label "${quality}"`);
+    // The quality menu offers Auto plus every rendition of the master playlist.
+    const options = await page.locator('#quality-select option').count();
+    assert.ok(options >= 2, `quality menu has ${options} options`);
+    await page.screenshot({ path: path.join(artifactsDir, 'student.png') });
+  });
+  await page.close();
+});
+
+test('student page for a room nobody broadcasts waits for the teacher', async () => {
+  const page = await browser.newPage();
+  await withDiagnostics(page, 'waiting', async () => {
+    await page.goto(`${server.baseUrl}/student.html?room=empty-room`);
+    await page.waitForFunction(() => document.getElementById('state').dataset.state === 'waiting', null,
+      { timeout: 15000 });
+    assert.match(await page.locator('#overlay-title').textContent(), /Waiting for the teacher/);
+    assert.equal(await page.locator('#overlay').isVisible(), true);
+  });
+  await page.close();
+});
