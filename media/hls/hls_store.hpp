@@ -33,6 +33,7 @@ struct SegmentSnapshot {
 // One rendition's playlist state at one instant.
 struct RenditionSnapshot {
   std::string name;
+  bool audio = false;                     // an audio rendition: its media is served as audio/mp4
   std::map<int, Blob> inits;              // init_id -> ftyp+moov
   std::vector<SegmentSnapshot> segments;  // the window, oldest first; the last may be incomplete
   bool ended = false;

@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,9 @@ class RenditionPackager {
   void discontinuity();
   // The broadcast ended: the playlist gets EXT-X-ENDLIST.
   void finish();
+
+  // The wall clock that EXT-X-PROGRAM-DATE-TIME is anchored to (default: system_clock::now). For tests.
+  void setWallClock(std::function<std::chrono::system_clock::time_point()> clock);
 
  private:
   struct Impl;
