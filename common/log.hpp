@@ -3,7 +3,9 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -16,8 +18,15 @@ using Fields = std::initializer_list<std::pair<std::string_view, std::string_vie
 void setLevel(Level level);
 bool parseLevel(std::string_view text, Level& out);
 bool enabled(Level level);
+std::string_view toString(Level level);
 void write(Level level, std::string_view component, std::string_view topic, std::string_view message,
            Fields fields = {});
+
+// The line write() emits (with its trailing newline), at a given time; exposed for tests. Lines are capped at
+// kMaxLineBytes so that one write() to a pipe stays atomic.
+inline constexpr size_t kMaxLineBytes = 4096;
+std::string formatLine(Level level, std::string_view component, std::string_view topic, std::string_view message,
+                       Fields fields, std::chrono::system_clock::time_point when);
 
 inline void debug(std::string_view c, std::string_view t, std::string_view m, Fields f = {}) { write(Level::Debug, c, t, m, f); }
 inline void info(std::string_view c, std::string_view t, std::string_view m, Fields f = {}) { write(Level::Info, c, t, m, f); }
@@ -30,6 +39,8 @@ class RateLimit {
   explicit RateLimit(std::chrono::milliseconds interval) : interval_(interval) {}
   // True when a line may be written now; `suppressed` gets how many were dropped since the last one.
   bool allow(uint64_t& suppressed);
+  // The same with an explicit steady-clock time in nanoseconds (> 0), for tests.
+  bool allowAt(int64_t now_ns, uint64_t& suppressed);
 
  private:
   std::chrono::milliseconds interval_;
