@@ -159,7 +159,8 @@ struct RenditionPackager::Impl {
       const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()).count();
       wall_anchor = std::make_pair(dts_ns, static_cast<int64_t>(now));
     }
-    return wall_anchor->second + (dts_ns - wall_anchor->first) / 1'000'000;
+    const int64_t delta = dts_ns - wall_anchor->first;
+    return wall_anchor->second + (delta >= 0 ? (delta + 500'000) / 1'000'000 : delta / 1'000'000);
   }
 
   void startSegment(const Pending& first) {
