@@ -299,10 +299,9 @@ class ServerProcess {
   std::string rtmpUrl(const std::string& room, const std::string& token) const {
     return "rtmp://127.0.0.1:" + std::to_string(rtmp_port_) + "/live/" + room + "?token=" + token;
   }
-  // SRT access-control stream id, percent-encoded for ffmpeg's srt:// URL parser.
+  // SRT access-control stream id (DESIGN.md), as ffmpeg's srt:// URL takes it.
   std::string srtUrl(const std::string& room, const std::string& token) const {
-    return "srt://127.0.0.1:" + std::to_string(srt_port_) + "?streamid=%23%21%3A%3Ar%3D" + room +
-           "%2Cm%3Dpublish%2Cs%3D" + token + "&latency=120000";
+    return "srt://127.0.0.1:" + std::to_string(srt_port_) + "?streamid=#!::r=" + room + ",m=publish,s=" + token;
   }
 
   // Mints a token with `airclass token`, reading the same secret.

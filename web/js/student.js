@@ -7,7 +7,8 @@
 
   const POLL_MS = 3000;          // room status poll
   const WATCHDOG_MS = 500;       // progress check and stats refresh
-  const STALL_RESTART_MS = 8000; // no progress this long while live: reload the source
+  const STALL_RESTART_MS = 10000; // no progress this long while live: reload the source
+  const HEALTHY_MS = 5000;        // this much steady progress resets the retry backoff
   const RETRY_MIN_MS = 1000;     // backoff after a fatal error: 1 s, 2 s, 4 s ... capped
   const RETRY_MAX_MS = 15000;
   const MEDIA_RECOVER_WINDOW_MS = 10000;
@@ -54,6 +55,7 @@
   let retryTimer = null;
   let lastTime = -1;
   let lastProgressAt = 0;
+  let progressSince = 0;       // start of the current run of steady progress
   let mediaErrors = [];
 
   // ---- presentation -------------------------------------------------------------------------------------
@@ -215,6 +217,7 @@
     startedAtPlaying = roomInfo ? roomInfo.started_at || null : null;
     lastTime = -1;
     lastProgressAt = Date.now();
+    progressSince = lastProgressAt;
     if (state !== 'waiting' && state !== 'reconnecting') setState('connecting');
 
     const Hls = window.Hls;
@@ -281,8 +284,10 @@
   }
 
   function onProgress() {
-    lastProgressAt = Date.now();
-    retryAttempt = 0;
+    const now = Date.now();
+    if (now - lastProgressAt > 2 * WATCHDOG_MS + 500) progressSince = now;  // progress resumed after a gap
+    lastProgressAt = now;
+    if (now - progressSince > HEALTHY_MS) retryAttempt = 0;
     if (state !== 'live') setState('live');
     updateQuality();
   }
