@@ -186,8 +186,8 @@ GstFlowReturn onNewSample(GstAppSink* appsink, gpointer user) {
     if (frame) s->pending.fetch_sub(1, std::memory_order_relaxed);
     if (!s->listener) return;
     if (rung < 0) {
-      if (audio_config) s->listener->onAudioConfig(*audio_config);
-      if (frame && s->listener) s->listener->onAudioFrame(*frame);
+      if (audio_config) s->listener->onEncodedAudioConfig(*audio_config);
+      if (frame && s->listener) s->listener->onEncodedAudioFrame(*frame);
     } else {
       const auto index = static_cast<size_t>(rung);
       if (video_config) s->listener->onRungConfig(index, *video_config);

@@ -14,8 +14,8 @@ class LadderListener {
   // `rung` indexes Ladder::rungs(). A config comes before the first frame and again whenever it changes.
   virtual void onRungConfig(size_t rung, const VideoConfig& config) = 0;
   virtual void onRungFrame(size_t rung, const EncodedFrame& frame) = 0;
-  virtual void onAudioConfig(const AudioConfig& config) = 0;
-  virtual void onAudioFrame(const EncodedFrame& frame) = 0;
+  virtual void onEncodedAudioConfig(const AudioConfig& config) = 0;
+  virtual void onEncodedAudioFrame(const EncodedFrame& frame) = 0;
   // The pipeline failed; nothing more will be reported. The owner should destroy the ladder (later, not
   // inside this call).
   virtual void onLadderError(const std::string& message) = 0;

@@ -23,8 +23,8 @@ struct Collector : LadderListener {
 
   void onRungConfig(size_t rung, const VideoConfig& config) override { configs[rung].push_back(config); }
   void onRungFrame(size_t rung, const EncodedFrame& frame) override { frames[rung].push_back(frame); }
-  void onAudioConfig(const AudioConfig& config) override { audio_configs.push_back(config); }
-  void onAudioFrame(const EncodedFrame& frame) override { audio_frames.push_back(frame); }
+  void onEncodedAudioConfig(const AudioConfig& config) override { audio_configs.push_back(config); }
+  void onEncodedAudioFrame(const EncodedFrame& frame) override { audio_frames.push_back(frame); }
   void onLadderError(const std::string& message) override { errors.push_back(message); }
 };
 

@@ -1,0 +1,219 @@
+#include "media/media_service.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+
+#include "common/auth.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
+#include "media/hls/hls_store.hpp"
+#include "media/room_media.hpp"
+
+namespace airclass::media {
+
+namespace {
+
+constexpr const char* kComponent = "media";
+constexpr const char* kTopic = "publish";
+// An ended room's HLS stays this long so players still polling see EXT-X-ENDLIST.
+constexpr std::chrono::seconds kEndedRoomLinger{30};
+constexpr size_t kMaxRoomName = 64;
+
+bool validRoomName(const std::string& room) {
+  if (room.empty() || room.size() > kMaxRoomName) return false;
+  return std::all_of(room.begin(), room.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+int64_t nowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct MediaService::Impl {
+  // A room with a broadcast: live, or waiting out the reconnect grace window.
+  struct Broadcast {
+    explicit Broadcast(boost::asio::io_context& loop) : grace(loop) {}
+    std::unique_ptr<RoomMedia> media;
+    boost::asio::steady_timer grace;
+    uint64_t publisher = 0;  // the current Publication's id
+    RoomSummary summary;
+  };
+
+  // The Publication handed to an ingest. Holds the broadcast weakly: after the broadcast ended (grace
+  // expired, shutdown) its calls go nowhere.
+  class RoomPublication final : public ingest::Publication {
+   public:
+    RoomPublication(Impl& impl, std::weak_ptr<Broadcast> broadcast, uint64_t id)
+        : impl_(impl), broadcast_(std::move(broadcast)), id_(id) {}
+    ~RoomPublication() override {
+      if (auto b = current()) impl_.publisherGone(b);
+    }
+    void onVideoConfig(const VideoConfig& config) override {
+      if (auto b = current()) b->media->onVideoConfig(config);
+    }
+    void onAudioConfig(const AudioConfig& config) override {
+      if (auto b = current()) b->media->onAudioConfig(config);
+    }
+    void onFrame(const EncodedFrame& frame) override {
+      if (auto b = current()) b->media->onFrame(frame);
+    }
+
+   private:
+    std::shared_ptr<Broadcast> current() const {
+      auto b = broadcast_.lock();
+      return b && b->publisher == id_ && b->media ? b : nullptr;
+    }
+    Impl& impl_;  // outlives every Broadcast it owns
+    std::weak_ptr<Broadcast> broadcast_;
+    uint64_t id_;
+  };
+
+  Impl(boost::asio::io_context& io, const common::Config& cfg, hls::HlsStore& store)
+      : loop(io), config(cfg), hls(store) {
+    list.store(std::make_shared<const RoomList>());
+  }
+
+  std::unique_ptr<ingest::Publication> publish(const ingest::PublishRequest& request) {
+    if (shut_down) throw common::Error(common::ErrorCode::Unavailable, "media: shutting down");
+    if (!validRoomName(request.room)) {
+      throw common::Error(common::ErrorCode::BadRequest, "publish: bad room name (1-64 of A-Z a-z 0-9 - _)");
+    }
+    const auto claims = common::verifyToken(request.token, config.auth.secret, nowUnixMs() / 1000);
+    if (!common::mayPublish(claims, request.room)) {
+      throw common::Error(common::ErrorCode::Forbidden, "publish: token may not publish to room " + request.room);
+    }
+    const uint64_t id = next_publisher++;
+    const std::string teacher = claims.name.empty() ? claims.sub : claims.name;
+    std::shared_ptr<Broadcast> b;
+    if (auto it = broadcasts.find(request.room); it != broadcasts.end()) {
+      b = it->second;
+      if (b->summary.live) {
+        throw common::Error(common::ErrorCode::Conflict, "room " + request.room + " is already live");
+      }
+      b->grace.cancel();
+      b->publisher = id;
+      b->summary.live = true;
+      b->summary.protocol = request.protocol;
+      b->summary.teacher = teacher;
+      b->media->beginPublication();
+      common::log::info(kComponent, kTopic, "publisher resumed the broadcast",
+                        {{"room", request.room}, {"protocol", request.protocol}, {"peer", request.peer}});
+      publishList();
+    } else {
+      if (auto removal = removals.find(request.room); removal != removals.end()) {
+        removals.erase(removal);  // a new broadcast replaces the ended one's lingering playlists now
+        hls.removeRoom(request.room);
+      }
+      b = std::make_shared<Broadcast>(loop);
+      const std::string room = request.room;
+      b->media = std::make_unique<RoomMedia>(loop, config, hls, room, [this, room] { refreshSummary(room); });
+      b->media->beginPublication();
+      b->publisher = id;
+      b->summary.room = room;
+      b->summary.live = true;
+      b->summary.protocol = request.protocol;
+      b->summary.teacher = teacher;
+      b->summary.started_at_ms = nowUnixMs();
+      broadcasts[room] = b;
+      common::log::info(kComponent, kTopic, "broadcast started",
+                        {{"room", room}, {"protocol", request.protocol}, {"peer", request.peer},
+                         {"teacher", teacher}});
+      publishList();
+      if (listener) listener->onBroadcastStarted(b->summary);
+    }
+    return std::make_unique<RoomPublication>(*this, b, id);
+  }
+
+  void publisherGone(const std::shared_ptr<Broadcast>& b) {
+    b->summary.live = false;
+    b->publisher = 0;
+    const std::string room = b->summary.room;
+    common::log::info(kComponent, kTopic, "publisher left; waiting for a reconnect",
+                      {{"room", room}, {"grace_s", std::to_string(config.ingest.reconnect_grace_s)}});
+    b->grace.expires_after(std::chrono::seconds(config.ingest.reconnect_grace_s));
+    b->grace.async_wait([this, weak = std::weak_ptr<Broadcast>(b), room](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled: resumed, ended, or the service is gone
+      auto still = weak.lock();
+      if (still && !still->summary.live) endBroadcast(room, true);
+    });
+    publishList();
+  }
+
+  void endBroadcast(const std::string& room, bool linger) {
+    auto it = broadcasts.find(room);
+    if (it == broadcasts.end()) return;
+    auto b = it->second;
+    broadcasts.erase(it);
+    b->grace.cancel();
+    b->media->finish();
+    common::log::info(kComponent, kTopic, "broadcast ended", {{"room", room}});
+    if (linger) {
+      auto timer = std::make_unique<boost::asio::steady_timer>(loop, kEndedRoomLinger);
+      timer->async_wait([this, room, t = timer.get()](const boost::system::error_code& ec) {
+        if (ec) return;
+        auto found = removals.find(room);
+        if (found == removals.end() || found->second.get() != t) return;
+        removals.erase(found);
+        hls.removeRoom(room);
+      });
+      removals[room] = std::move(timer);
+    }
+    publishList();
+    if (listener) listener->onBroadcastEnded(room);
+  }
+
+  void refreshSummary(const std::string& room) {
+    auto it = broadcasts.find(room);
+    if (it == broadcasts.end()) return;
+    it->second->summary.renditions = it->second->media->renditions();
+    publishList();
+  }
+
+  void publishList() {
+    auto next = std::make_shared<RoomList>();
+    for (const auto& [room, b] : broadcasts) next->push_back(b->summary);
+    list.store(std::move(next));
+  }
+
+  void shutdown() {
+    shut_down = true;
+    while (!broadcasts.empty()) endBroadcast(broadcasts.begin()->first, false);
+    removals.clear();
+  }
+
+  boost::asio::io_context& loop;
+  const common::Config& config;
+  hls::HlsStore& hls;
+  MediaListener* listener = nullptr;
+  std::map<std::string, std::shared_ptr<Broadcast>> broadcasts;
+  std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> removals;  // ended rooms' HLS, lingering
+  std::atomic<std::shared_ptr<const RoomList>> list;
+  uint64_t next_publisher = 1;
+  bool shut_down = false;
+};
+
+MediaService::MediaService(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& hls)
+    : impl_(std::make_unique<Impl>(loop, config, hls)) {}
+
+MediaService::~MediaService() {
+  // Timers cancelled with their owners: their handlers see operation_aborted and touch nothing.
+  impl_->removals.clear();
+  impl_->broadcasts.clear();
+}
+
+std::unique_ptr<ingest::Publication> MediaService::publish(const ingest::PublishRequest& request) {
+  return impl_->publish(request);
+}
+
+void MediaService::setListener(MediaListener* listener) { impl_->listener = listener; }
+
+void MediaService::shutdown() { impl_->shutdown(); }
+
+std::shared_ptr<const RoomList> MediaService::rooms() const { return impl_->list.load(); }
+
+}  // namespace airclass::media
