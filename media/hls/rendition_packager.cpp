@@ -20,6 +20,8 @@ namespace log = common::log;
 namespace {
 
 constexpr int64_t kNsPerSecond = 1'000'000'000;
+// A video segment still without a keyframe after this many segment durations (at least seconds) is closed.
+constexpr int64_t kMaxSegmentFactor = 10;
 
 // Nanoseconds to timescale ticks, rounded to the nearest tick, without overflow for any realistic timeline.
 int64_t toTicks(int64_t ns, int64_t timescale) {
@@ -207,6 +209,17 @@ struct RenditionPackager::Impl {
     return produced;
   }
 
+  // Where the open segment may end. Video: a segment duration after its start (the cut then waits for a
+  // keyframe). Audio: the next multiple of the segment duration on the timeline, at least half a segment
+  // away, so that audio segments line up with video segments cut at timeline-aligned keyframes and do
+  // not drift by a frame per segment.
+  int64_t segmentEnd(int64_t segment_ticks) const {
+    if (kind == TrackKind::Video || segment_ticks <= 0) return open_start_ticks + segment_ticks;
+    int64_t end = (open_start_ticks / segment_ticks + 1) * segment_ticks;
+    if (end - open_start_ticks < segment_ticks / 2) end += segment_ticks;
+    return end;
+  }
+
   void push(const EncodedFrame& frame) {
     if (frame.kind != kind || !frame.data || ended) return;
     if (!have_config) {
@@ -232,6 +245,13 @@ struct RenditionPackager::Impl {
       pending = std::move(next);
       return;
     }
+    const auto segment_ticks = static_cast<int64_t>(settings.segment_duration_s * static_cast<double>(timescale()));
+    if (!sync && next.ticks - open_start_ticks >= kMaxSegmentFactor * std::max<int64_t>(segment_ticks, timescale())) {
+      // No keyframe for far too long: close the segment (bounding memory) and wait for the next keyframe.
+      warnDrop(drop_limit, "no keyframe within the segment bound: frames dropped until the next one");
+      if (flush()) publish();
+      return;
+    }
     const int64_t duration = next.ticks - pending->ticks;
     if (duration <= 0) {  // two dts within one tick
       warnDrop(backwards_limit, "dts within one tick of the previous dropped");
@@ -241,9 +261,8 @@ struct RenditionPackager::Impl {
     appendPending(duration);
 
     bool produced = false;
-    const auto segment_ticks = static_cast<int64_t>(settings.segment_duration_s * static_cast<double>(timescale()));
     const auto part_ticks = static_cast<int64_t>(settings.part_duration_s * static_cast<double>(timescale()));
-    if (sync && next.ticks - open_start_ticks >= segment_ticks) {
+    if (sync && next.ticks >= segmentEnd(segment_ticks)) {
       produced = closePart(next.ticks);
       closeSegment(next.ticks);
       startSegment(next);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -257,6 +258,51 @@ TEST_F(PackagerTest, AudioPartsAreAllIndependent) {
   }
   // 48 kHz timescale: a 16-frame part is exactly 16 * 1024 / 48000 s.
   EXPECT_NEAR(s->segments[0].parts[0].duration_s, 16 * 1024 / 48000.0, 1e-9);
+}
+
+TEST_F(PackagerTest, AudioSegmentsAlignToTheTimelineGrid) {
+  settings_.window_segments = 20;
+  RenditionPackager p(store_, "room1", "audio", TrackKind::Audio, settings_);
+  AudioConfig config;
+  config.asc = {0x11, 0x90};
+  p.setAudioConfig(config);
+  const int64_t start_ns = 1'300'000'000;  // audio starts at 1.3 s on the broadcast timeline
+  for (int64_t i = 0; i < 300; ++i) {
+    EncodedFrame f;
+    f.kind = TrackKind::Audio;
+    f.dts_ns = f.pts_ns = start_ns + i * 1024 * 1'000'000'000LL / 48000;
+    f.data = std::make_shared<const Bytes>(Bytes(50, 0x21));
+    p.push(f);
+  }
+  auto s = snapshot("audio");
+  ASSERT_TRUE(s);
+  ASSERT_GE(s->segments.size(), 4u);
+  // The first segment runs to 2.0 s (0.7 s: at least half a segment); then every boundary is
+  // within one AAC frame (21.3 ms) after a whole second, without drifting.
+  double t = 1.3;
+  for (size_t i = 0; i + 1 < s->segments.size(); ++i) {
+    t += s->segments[i].duration_s;
+    const double grid = std::ceil(t - 0.0214);
+    EXPECT_GE(t, grid) << i;
+    EXPECT_LT(t - grid, 1024 / 48000.0 + 1e-9) << i;
+  }
+  EXPECT_NEAR(s->segments[0].duration_s, 0.7, 0.022);
+}
+
+TEST_F(PackagerTest, KeyframelessVideoIsBounded) {
+  auto p = makeVideo();
+  p->push(videoFrame(0, true));
+  for (int64_t i = 1; i < 30 * 12; ++i) p->push(videoFrame(i, false));  // 12 s, one keyframe
+  auto s = snapshot();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->segments.size(), 1u);
+  ASSERT_TRUE(s->segments[0].data);  // closed at the 10 s bound
+  EXPECT_NEAR(s->segments[0].duration_s, 10.0, 0.04);
+  pushVideo(*p, 360, 391);  // the next keyframe (360) starts a new segment
+  s = snapshot();
+  ASSERT_EQ(s->segments.size(), 3u);  // 0, 1 complete; 2 just opened
+  EXPECT_EQ(s->segments[1].msn, 1u);
+  EXPECT_NEAR(s->segments[1].duration_s, 1.0, 1e-9);
 }
 
 }  // namespace
