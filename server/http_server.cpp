@@ -97,6 +97,10 @@ struct HttpServer::Impl {
   std::thread thread;
   std::atomic<bool> stopping{false};
   int listen_port = 0;
+  struct TickTimer {  // an lws timer that finds its owner (standard layout: `sul` first)
+    lws_sorted_usec_list_t sul;
+    Impl* owner;
+  } tick_timer{};
 
   std::mutex tasks_mutex;
   std::vector<std::function<void()>> tasks;
@@ -114,6 +118,8 @@ struct HttpServer::Impl {
 
   void run();
   void drainTasks();
+  void scheduleTick();
+  static void onTick(lws_sorted_usec_list_t* sul);
 
   // Per-IP connection accounting; returns the peer's current number of connections.
   int trackPeer(lws* wsi);
@@ -428,10 +434,26 @@ void HttpServer::Impl::drainTasks() {
   for (auto& task : batch) task();
 }
 
+void HttpServer::Impl::scheduleTick() {
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(settings.tick_interval).count();
+  lws_sul_schedule(context, 0, &tick_timer.sul, &Impl::onTick, std::max<lws_usec_t>(us, 1000));
+}
+
+void HttpServer::Impl::onTick(lws_sorted_usec_list_t* sul) {
+  Impl* self = reinterpret_cast<TickTimer*>(sul)->owner;
+  if (self->stopping.load()) return;
+  self->settings.on_tick();
+  self->scheduleTick();
+}
+
 void HttpServer::Impl::run() {
+  tick_timer.owner = this;
+  if (settings.on_tick) scheduleTick();
   while (!stopping.load()) {
     if (lws_service(context, 0) < 0) break;
   }
+  lws_sul_cancel(&tick_timer.sul);
+  if (settings.on_stop) settings.on_stop();
   {
     std::lock_guard lock(tasks_mutex);
     tasks_closed = true;

@@ -4,6 +4,7 @@
 // protocol named `ws_protocol` (e.g. signaling's); extra protocols get every other lws callback untouched.
 // start(), port() and stop() from the owning thread; wake() and post() from any thread.
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -29,6 +30,9 @@ class HttpServer {
     std::string ws_path = "/ws";
     std::string ws_protocol = "airclass-ws";
     std::vector<lws_protocols> protocols;  // extra protocols, no terminator; they live as long as the server
+    std::function<void()> on_tick;          // service thread, every tick_interval (e.g. signaling timeouts)
+    std::chrono::milliseconds tick_interval{250};
+    std::function<void()> on_stop;          // service thread, once, before the connections are closed
   };
 
   HttpServer(Settings settings, const HttpRouter& router, HttpMetrics& metrics);
