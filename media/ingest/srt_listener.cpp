@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <srt/access_control.h>
 #include <srt/srt.h>
+#include <syslog.h>
 
 #include <array>
 #include <chrono>
@@ -74,6 +75,7 @@ class SrtRuntime {
     if (srt_startup() < 0) {
       throw Error(ErrorCode::Unavailable, "srt: startup: " + lastSrtError());
     }
+    srt_setloglevel(LOG_ERR);  // rejected handshakes are logged by us, once, with the reason
   }
   ~SrtRuntime() { srt_cleanup(); }
   SrtRuntime(const SrtRuntime&) = delete;
@@ -215,6 +217,7 @@ class SrtListener::Receiver {
   std::atomic<bool> stopping_{false};
   std::atomic<int> active_{0};  // accepted connections, read by the listen callback
   common::log::RateLimit reject_log_{std::chrono::seconds(1)};
+  common::log::RateLimit epoll_log_{std::chrono::seconds(10)};
   std::unordered_map<SRTSOCKET, std::unique_ptr<Connection>> connections_;  // receive thread only
   std::vector<uint8_t> batch_;
   Clock::time_point next_housekeeping_{};
@@ -318,6 +321,13 @@ void SrtListener::Receiver::run() {
   std::array<SRT_EPOLL_EVENT, kMaxEvents> events{};
   while (!stopping_.load()) {
     const int n = srt_epoll_uwait(epoll_, events.data(), static_cast<int>(events.size()), kEpollTimeoutMs);
+    if (n < 0 && srt_getlasterror(nullptr) != SRT_ETIMEOUT) {
+      uint64_t suppressed = 0;
+      if (epoll_log_.allow(suppressed)) {
+        common::log::error(kComponent, kTopic, "epoll failed", {{"error", lastSrtError()}});
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kEpollTimeoutMs));  // never spin
+    }
     for (int i = 0; i < n; ++i) {
       const SRTSOCKET sock = events[static_cast<size_t>(i)].fd;
       if (sock == listen_sock_) {

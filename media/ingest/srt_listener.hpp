@@ -20,6 +20,7 @@ class SrtListener {
   static constexpr int kMaxConnections = 256;  // SRT publishers on one node, over every room
 
   // `loop` is the media loop that owns the rooms; `gate` must outlive the loop's pending handlers.
+  // GStreamer must be initialised (gst_init, done once in main) before publishers connect.
   SrtListener(boost::asio::io_context& loop, const common::Config& config, PublishGate& gate);
   ~SrtListener();
   SrtListener(const SrtListener&) = delete;

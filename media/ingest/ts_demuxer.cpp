@@ -120,6 +120,8 @@ struct TsDemuxer::State {
   std::optional<int64_t> base_ns;
   CapsPtr video_caps;
   CapsPtr audio_caps;
+  std::optional<VideoConfig> video_config;  // the last ones emitted: caps changes that keep them emit nothing
+  std::optional<AudioConfig> audio_config;
 
   State(boost::asio::io_context& l, std::shared_ptr<Sink> s, std::string n, Limits lim)
       : loop(l), outlet(std::make_shared<Outlet>()), name(std::move(n)), limits(lim) {
@@ -236,13 +238,19 @@ void TsDemuxer::State::onSample(GstAppSink* appsink, TrackKind kind) {
       vc.avcc = std::move(*config);
       gst_structure_get_int(s, "width", &vc.width);
       gst_structure_get_int(s, "height", &vc.height);
-      emit([vc = std::move(vc)](Sink& sink) { sink.onVideoConfig(vc); });
+      if (vc != video_config) {
+        video_config = vc;
+        emit([vc = std::move(vc)](Sink& sink) { sink.onVideoConfig(vc); });
+      }
     } else {
       AudioConfig ac;
       ac.asc = std::move(*config);
       gst_structure_get_int(s, "rate", &ac.sample_rate);
       gst_structure_get_int(s, "channels", &ac.channels);
-      emit([ac = std::move(ac)](Sink& sink) { sink.onAudioConfig(ac); });
+      if (ac != audio_config) {
+        audio_config = ac;
+        emit([ac = std::move(ac)](Sink& sink) { sink.onAudioConfig(ac); });
+      }
     }
   }
   GstClockTime pts = GST_BUFFER_PTS(buffer);

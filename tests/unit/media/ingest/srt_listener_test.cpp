@@ -62,6 +62,9 @@ class RecordingPublication : public Publication {
   void onVideoConfig(const VideoConfig& config) override {
     std::lock_guard lock(record_.mutex);
     check();
+    if (room_ == "too_big") {  // a room that cannot take this source
+      throw common::Error(common::ErrorCode::TooLarge, "resolution above the limit");
+    }
     if (!config.avcc.empty() && config.width == 320) {
       ++record_.video_configs[room_];
     }
@@ -284,6 +287,16 @@ TEST_F(SrtListenerTest, HevcPublisherIsDropped) {
   ASSERT_TRUE(waitFor([&] { return record_.ended["hevc"] == 1; }));
   std::lock_guard lock(record_.mutex);
   EXPECT_EQ(record_.video_frames["hevc"], 0);
+}
+
+TEST_F(SrtListenerTest, ConfigRefusedByRoomDropsPublisher) {
+  start();
+  auto publisher = std::async(std::launch::async, [&] { return publish("publish:too_big:" + token("too_big"), 4.0); });
+  // The room refuses the stream: the publication ends while ffmpeg is still sending.
+  EXPECT_TRUE(waitFor([&] { return record_.ended["too_big"] == 1; }, 3s));
+  publisher.get();
+  std::lock_guard lock(record_.mutex);
+  EXPECT_EQ(record_.video_frames["too_big"], 0);
 }
 
 TEST_F(SrtListenerTest, StalledPublisherIsClosed) {
