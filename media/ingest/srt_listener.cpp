@@ -248,6 +248,10 @@ uint16_t SrtListener::Receiver::bind() {
       srt_setsockflag(listen_sock_, SRTO_RCVSYN, &no, sizeof no) < 0) {
     throw Error(ErrorCode::Unavailable, "srt: socket options: " + lastSrtError());
   }
+  const int v6only = 0;  // "::" takes IPv4 callers too; libsrt wants this said before binding a v6 wildcard
+  if (address->ai_family == AF_INET6 && srt_setsockflag(listen_sock_, SRTO_IPV6ONLY, &v6only, sizeof v6only) < 0) {
+    throw Error(ErrorCode::Unavailable, "srt: socket options: " + lastSrtError());
+  }
   if (srt_bind(listen_sock_, address->ai_addr, static_cast<int>(address->ai_addrlen)) < 0) {
     throw Error(ErrorCode::Unavailable,
                 "srt: bind " + settings_.host + ":" + port_text + ": " + lastSrtError());

@@ -332,6 +332,15 @@ TEST_F(SrtListenerTest, StopIsIdempotentAndPortIsReleased) {
   EXPECT_EQ(listener_->port(), port);
 }
 
+TEST_F(SrtListenerTest, Ipv6WildcardTakesIpv4Callers) {
+  config_.srt.host = "::";
+  start();
+  ASSERT_EQ(publish("publish:v6:" + token("v6"), 1.0), 0);
+  ASSERT_TRUE(waitFor([&] { return record_.ended["v6"] == 1; }));
+  std::lock_guard lock(record_.mutex);
+  EXPECT_EQ(record_.video_frames["v6"], 30);
+}
+
 TEST_F(SrtListenerTest, BadAddressThrows) {
   config_.srt.host = "not-an-address";
   listener_ = std::make_unique<SrtListener>(loop_, config_, *gate_);
