@@ -236,6 +236,13 @@ struct RenditionPackager::Impl {
       return;
     }
     const bool sync = kind == TrackKind::Audio || frame.keyframe;
+    const auto segment_ticks = static_cast<int64_t>(settings.segment_duration_s * static_cast<double>(timescale()));
+    const int64_t bound_ticks = kMaxSegmentFactor * std::max<int64_t>(segment_ticks, timescale());
+    if (pending && next.ticks - pending->ticks > bound_ticks) {
+      // A jump forward far beyond any frame duration: a timeline break the room did not announce.
+      warnDrop(drop_limit, "dts jumped forward: treated as a discontinuity");
+      if (breakSegment()) publish();
+    }
     if (!pending) {
       // Nothing open: a segment (and for video a GOP) starts here.
       if (!sync) return;
@@ -245,8 +252,7 @@ struct RenditionPackager::Impl {
       pending = std::move(next);
       return;
     }
-    const auto segment_ticks = static_cast<int64_t>(settings.segment_duration_s * static_cast<double>(timescale()));
-    if (!sync && next.ticks - open_start_ticks >= kMaxSegmentFactor * std::max<int64_t>(segment_ticks, timescale())) {
+    if (!sync && next.ticks - open_start_ticks >= bound_ticks) {
       // No keyframe for far too long: close the segment (bounding memory) and wait for the next keyframe.
       warnDrop(drop_limit, "no keyframe within the segment bound: frames dropped until the next one");
       if (flush()) publish();
@@ -328,6 +334,7 @@ void RenditionPackager::setVideoConfig(const VideoConfig& config) {
   d.track.width = parsed->sps.width;
   d.track.height = parsed->sps.height;
   d.track.avcc = config.avcc;
+  d.track.avcc[4] |= 0x03;  // samples carry 4-byte NAL lengths (EncodedFrame's contract), whatever the source said
   d.installInit();
 }
 

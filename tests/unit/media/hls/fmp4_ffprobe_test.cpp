@@ -179,6 +179,9 @@ TEST_F(Fmp4FfprobeTest, HlsPlaylistsPlayThrough) {
   variant.frame_rate = 30;
   variant.codecs = "avc1.64001f,mp4a.40.2";
   writeFile(hls / "index.m3u8", renderMaster({variant}, AudioInfo{}));
+  if (const char* keep = std::getenv("AIRCLASS_HLS_TEST_KEEP")) {  // for manual checks with other players
+    fs::copy(hls, keep, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  }
 
   auto v = probe("-count_frames -show_entries stream=codec_name,width,height,nb_read_frames:format=duration " +
                  (hls / "720p" / "index.m3u8").string());

@@ -289,6 +289,18 @@ TEST_F(PackagerTest, AudioSegmentsAlignToTheTimelineGrid) {
   EXPECT_NEAR(s->segments[0].duration_s, 0.7, 0.022);
 }
 
+TEST_F(PackagerTest, HugeForwardJumpIsADiscontinuity) {
+  auto p = makeVideo();
+  pushVideo(*p, 0, 45);
+  pushVideo(*p, 0, 31, 3600LL * 1'000'000'000);  // an hour later, unannounced
+  auto s = snapshot();
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->segments.size(), 4u);
+  EXPECT_NEAR(s->segments[1].duration_s, 0.5, 1e-9);  // 15 frames: the held-back one kept its duration
+  EXPECT_TRUE(s->segments[2].discontinuity);
+  EXPECT_NE(s->playlist->find("#EXT-X-DISCONTINUITY\n"), std::string::npos);
+}
+
 TEST_F(PackagerTest, KeyframelessVideoIsBounded) {
   auto p = makeVideo();
   p->push(videoFrame(0, true));
