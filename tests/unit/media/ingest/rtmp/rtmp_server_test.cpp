@@ -25,11 +25,13 @@ using test::ServerOutput;
 
 class RtmpServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  RtmpServerTest() {
     config_.rtmp.host = "127.0.0.1";
     config_.rtmp.port = 0;
     config_.rtmp.handshake_timeout_s = 1;
     config_.ingest.stall_timeout_s = 5;
+  }
+  void SetUp() override {
     server_ = std::make_unique<RtmpServer>(loop_, config_, gate_);
     server_->start();
     ASSERT_NE(server_->port(), 0);
@@ -228,6 +230,31 @@ TEST_F(RtmpServerTest, StopClosesLiveSessionsAndIsIdempotent) {
   EXPECT_EQ(gate_.snapshot().publications_alive, 0);
   Bytes got;
   EXPECT_TRUE(readUntilClosed(s, got));
+}
+
+class RtmpServerStallTest : public RtmpServerTest {
+ protected:
+  void SetUp() override {
+    config_.ingest.stall_timeout_s = 1;
+    RtmpServerTest::SetUp();
+  }
+};
+
+TEST_F(RtmpServerStallTest, PublisherSendingNothingIsDropped) {
+  auto s = connectRaw();
+  Bytes out = ClientScript::handshake();
+  ClientScript client;
+  for (const Bytes& b : {client.connect(), client.createStream(), client.publish("room3?token=t")}) {
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  asio::write(s, asio::buffer(out));
+  ASSERT_TRUE(eventually([&] { return gate_.snapshot().publications_alive == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  Bytes got;
+  EXPECT_TRUE(readUntilClosed(s, got));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(700));
+  EXPECT_EQ(gate_.snapshot().publications_alive, 0);
+  EXPECT_EQ(gate_.snapshot().publications_ended, 1);
 }
 
 TEST(RtmpServerStart, BindFailureThrows) {
