@@ -172,6 +172,25 @@ TEST_F(HttpServerTest, PostedTasksRunOnTheServiceThread) {
   EXPECT_TRUE(ran);
 }
 
+TEST_F(HttpServerTest, TicksAndStopHookRunOnTheServiceThread) {
+  std::atomic<int> ticks{0};
+  std::atomic<bool> stopped{false};
+  std::thread::id tick_thread;
+  HttpServer::Settings s;
+  s.tick_interval = 20ms;
+  s.on_tick = [&] {
+    tick_thread = std::this_thread::get_id();
+    ++ticks;
+  };
+  s.on_stop = [&] { stopped = true; };
+  start(s);
+  for (int i = 0; i < 100 && ticks < 3; ++i) std::this_thread::sleep_for(10ms);
+  server_->stop();
+  EXPECT_GE(ticks.load(), 3);
+  EXPECT_NE(tick_thread, std::this_thread::get_id());
+  EXPECT_TRUE(stopped);
+}
+
 TEST_F(HttpServerTest, BodiesAreBounded) {
   HttpServer::Settings s;
   s.max_body_bytes = 1000;
