@@ -79,6 +79,7 @@ struct Config {
     int questions_per_minute = 5;
     double attendance_min_ratio = 0.8;
     bool students_see_roster = false;
+    int messages_per_second = 20;  // per websocket connection, bursts up to twice that; excess dropped with an error
     bool operator==(const Signaling&) const = default;
   } signaling;
 

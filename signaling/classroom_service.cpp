@@ -39,7 +39,7 @@ ClassroomService::Settings ClassroomService::settingsFrom(const common::Config::
   s.qna_history = static_cast<size_t>(std::max(c.qna_history, 1));
   s.question_max_chars = c.question_max_chars;
   s.questions_per_minute = c.questions_per_minute;
-  // TODO(config): s.messages_per_second = c.messages_per_second; once [signaling] messages_per_second lands.
+  s.messages_per_second = c.messages_per_second;
   s.attendance_min_ratio = c.attendance_min_ratio;
   s.students_see_roster = c.students_see_roster;
   return s;
