@@ -184,11 +184,11 @@ int HttpServer::Impl::httpCallback(lws* wsi, lws_callback_reasons reason, void* 
       return -1;  // a websocket that asked for our HTTP protocol by name
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-      self->unpark(wsi);
+      self->parked.erase(wsi);  // lws drops the connection's timer itself
       self->transactions.erase(wsi);
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
-      self->unpark(wsi);
+      self->parked.erase(wsi);
       self->transactions.erase(wsi);
       self->untrackPeer(wsi);
       return 0;

@@ -220,6 +220,18 @@ TEST_F(HttpServerTest, LongUrlsAreRefused) {
   EXPECT_EQ(c.request("GET", "/hello?name=" + std::string(200, 'n')).status, 414);
 }
 
+TEST_F(HttpServerTest, OversizedHeadersAreRefusedAndTheServerCarriesOn) {
+  start();
+  {
+    HttpTestClient c(server_->port());
+    c.sendRaw("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'h') + "\r\n\r\n");
+    auto r = c.read();
+    EXPECT_TRUE(r.closed || r.status >= 400) << r.status;
+  }
+  HttpTestClient c(server_->port());
+  EXPECT_EQ(c.request("GET", "/hello?name=ok").body, "hello ok");
+}
+
 TEST_F(HttpServerTest, PerIpConnectionLimitAnswers503) {
   HttpServer::Settings s;
   s.max_connections_per_ip = 2;
