@@ -217,6 +217,9 @@ Result SessionDescription::parse(std::string_view text) {
       return Result::failure("sdp: line " + std::to_string(line_number) + ": " + why);
     };
     if (line.size() > kMaxLine) return fail("line too long");
+    if (std::any_of(line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\t'; })) {
+      return fail("control character");  // values are echoed into our answer: no line injection
+    }
     if (line.size() < 2 || line[1] != '=' || line[0] < 'a' || line[0] > 'z') return fail("not a <type>=<value> line");
     const char type = line[0];
     const std::string_view value = line.substr(2);
@@ -236,7 +239,9 @@ Result SessionDescription::parse(std::string_view text) {
       m.port = *port;
       m.protocol = std::string(parts[2]);
       for (size_t i = 3; i < parts.size(); ++i) {
-        if (parts[i].size() > kMaxValue || m.formats.size() >= kMaxCodecs) return fail("bad m= format list");
+        if (parts[i].size() > kMaxValue || parts[i].find(' ') != std::string_view::npos) {
+          return fail("bad or too long m= format list");
+        }
         m.formats.emplace_back(parts[i]);
         if (const auto pt = toNumber<int>(parts[i], 0, 127); pt && !m.codec(*pt)) {
           SdpCodec codec;

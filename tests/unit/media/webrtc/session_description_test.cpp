@@ -111,6 +111,10 @@ TEST(SessionDescription, RejectsMalformedAndOversized) {
   EXPECT_FALSE(SessionDescription::parse("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=ice-ufrag\r\n").ok());
   EXPECT_FALSE(SessionDescription::parse("v=0\r\na=x:" + std::string(5000, 'x') + "\r\n").ok());
   EXPECT_FALSE(SessionDescription::parse(std::string(SessionDescription::kMaxSize + 1, 'a')).ok());
+  EXPECT_FALSE(SessionDescription::parse("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:x\ra=injected\r\n").ok());
+  std::string formats = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF";
+  for (size_t i = 0; i <= SessionDescription::kMaxCodecs; ++i) formats += " 96";
+  EXPECT_FALSE(SessionDescription::parse(formats + "\r\n").ok());
   std::string many = "v=0\r\n";
   for (size_t i = 0; i <= SessionDescription::kMaxMedia; ++i) many += "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n";
   EXPECT_FALSE(SessionDescription::parse(many).ok());
