@@ -408,6 +408,33 @@ inline void checkLiveHls(const ServerProcess& server, const std::string& room, c
   ASSERT_TRUE(info.contains("renditions") && info["renditions"].is_array());
   EXPECT_EQ(info["renditions"].size(), expected.size());
 
+  // Blocking playlist reload: a request for the next segment returns once the playlist holds it.
+  {
+    const std::string url = resolveUrl(master_url, "source/index.m3u8");
+    const auto now = waitForSegments(url, 2, 15s);
+    ASSERT_TRUE(now.valid);
+    const int64_t next = now.nextMsn();
+    const auto r = httpGet(url + "?_HLS_msn=" + std::to_string(next), 10.0);
+    ASSERT_EQ(r.status, 200);
+    const auto after = parseMedia(r.body);
+    EXPECT_GT(after.nextMsn(), next) << "returned before segment " << next << " was complete";
+    EXPECT_LT(r.seconds, 3 * now.target_duration + 1.0) << "blocked too long";
+
+    // The next part of the segment being built.
+    const auto cur = parseMedia(httpGet(url).body);
+    const int64_t msn = cur.nextMsn();
+    const size_t part = cur.pending_parts.size();
+    const auto rp = httpGet(url + "?_HLS_msn=" + std::to_string(msn) + "&_HLS_part=" + std::to_string(part), 10.0);
+    ASSERT_EQ(rp.status, 200);
+    const auto withPart = parseMedia(rp.body);
+    EXPECT_TRUE(withPart.nextMsn() > msn || withPart.pending_parts.size() > part)
+        << "returned before part " << msn << "." << part << " existed";
+    EXPECT_LT(rp.seconds, 3.0);
+
+    // Far in the future: the spec says 400 rather than holding the request.
+    const auto far = httpGet(url + "?_HLS_msn=" + std::to_string(next + 100), 10.0);
+    EXPECT_EQ(far.status, 400);
+  }
   // Media playlists and their segments, per rendition.
   for (const auto& e : expected) {
     const std::string url = resolveUrl(master_url, e.name + "/index.m3u8");
@@ -454,33 +481,6 @@ inline void checkLiveHls(const ServerProcess& server, const std::string& room, c
     EXPECT_EQ(heights[360], 640) << describe(streams);
   }
 
-  // Blocking playlist reload: a request for the next segment returns once the playlist holds it.
-  {
-    const std::string url = resolveUrl(master_url, "source/index.m3u8");
-    const auto now = parseMedia(httpGet(url).body);
-    ASSERT_TRUE(now.valid);
-    const int64_t next = now.nextMsn();
-    const auto r = httpGet(url + "?_HLS_msn=" + std::to_string(next), 10.0);
-    ASSERT_EQ(r.status, 200);
-    const auto after = parseMedia(r.body);
-    EXPECT_GT(after.nextMsn(), next) << "returned before segment " << next << " was complete";
-    EXPECT_LT(r.seconds, 3 * now.target_duration + 1.0) << "blocked too long";
-
-    // The next part of the segment being built.
-    const auto cur = parseMedia(httpGet(url).body);
-    const int64_t msn = cur.nextMsn();
-    const size_t part = cur.pending_parts.size();
-    const auto rp = httpGet(url + "?_HLS_msn=" + std::to_string(msn) + "&_HLS_part=" + std::to_string(part), 10.0);
-    ASSERT_EQ(rp.status, 200);
-    const auto withPart = parseMedia(rp.body);
-    EXPECT_TRUE(withPart.nextMsn() > msn || withPart.pending_parts.size() > part)
-        << "returned before part " << msn << "." << part << " existed";
-    EXPECT_LT(rp.seconds, 3.0);
-
-    // Far in the future: the spec says 400 rather than holding the request.
-    const auto far = httpGet(url + "?_HLS_msn=" + std::to_string(next + 100), 10.0);
-    EXPECT_EQ(far.status, 400);
-  }
 }
 
 }  // namespace airclass::test
