@@ -187,6 +187,17 @@ SrtpSessionKeys SrtpContext::deriveSessionKeys(SrtpProfile profile, std::span<co
   return keys;
 }
 
+SrtpContext SrtpContext::fromKeyingMaterial(SrtpProfile profile, std::span<const uint8_t> material,
+                                            bool client_write) {
+  if (material.size() != keyingMaterialSize(profile)) {
+    throw common::Error(common::ErrorCode::BadRequest, "srtp: wrong DTLS-SRTP keying material size");
+  }
+  const size_t key = masterKeySize(profile);
+  const size_t salt = masterSaltSize(profile);
+  return SrtpContext(profile, material.subspan(client_write ? 0 : key, key),
+                     material.subspan(2 * key + (client_write ? 0 : salt), salt));
+}
+
 SrtpContext::SrtpContext(SrtpProfile profile, std::span<const uint8_t> master_key,
                          std::span<const uint8_t> master_salt)
     : SrtpContext(profile, deriveSessionKeys(profile, master_key, master_salt, false),

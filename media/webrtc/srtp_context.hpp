@@ -38,6 +38,12 @@ class SrtpContext {
   static SrtpSessionKeys deriveSessionKeys(SrtpProfile profile, std::span<const uint8_t> master_key,
                                            std::span<const uint8_t> master_salt, bool rtcp);
 
+  // DTLS-SRTP (RFC 5764 4.2): the exporter ("EXTRACTOR-dtls_srtp") yields client key | server key | client salt |
+  // server salt. A DTLS server (us, setup:passive) protects with the server's half and unprotects with the
+  // client's: fromKeyingMaterial(p, m, /*client_write=*/false) and (..., true).
+  static size_t keyingMaterialSize(SrtpProfile p) { return 2 * (masterKeySize(p) + masterSaltSize(p)); }
+  static SrtpContext fromKeyingMaterial(SrtpProfile profile, std::span<const uint8_t> material, bool client_write);
+
   // From the DTLS-exported master key and salt; throws common::Error(BadRequest) on wrong sizes.
   SrtpContext(SrtpProfile profile, std::span<const uint8_t> master_key, std::span<const uint8_t> master_salt);
   // From session keys directly (the RFC 7714 vectors are stated that way).

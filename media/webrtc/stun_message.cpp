@@ -178,6 +178,15 @@ bool StunMessage::verifyFingerprint() const {
   return loadU32(&raw_[fingerprint_offset_ + 4]) == expected;
 }
 
+bool StunMessage::isIceCheckFor(std::string_view local_ufrag, std::string_view local_pwd) const {
+  if (method != kBindingMethod || message_class != StunClass::Request || !username || local_ufrag.empty()) {
+    return false;
+  }
+  const std::string_view user = *username;
+  return user.size() > local_ufrag.size() + 1 && user.starts_with(local_ufrag) && user[local_ufrag.size()] == ':' &&
+         verifyFingerprint() && verifyIntegrity(local_pwd);
+}
+
 StunMessage StunMessage::bindingSuccess(const StunMessage& request, const StunAddress& source) {
   StunMessage response;
   response.method = kBindingMethod;

@@ -69,6 +69,9 @@ class StunMessage {
   // Checks against the bytes this message was parsed from. False when the attribute is absent.
   bool verifyIntegrity(std::string_view key) const;
   bool verifyFingerprint() const;
+  // An ICE connectivity check addressed to us (RFC 8445 7.3): a Binding request whose USERNAME is
+  // "<local_ufrag>:<remote ufrag>", with a valid MESSAGE-INTEGRITY under our password and a valid FINGERPRINT.
+  bool isIceCheckFor(std::string_view local_ufrag, std::string_view local_pwd) const;
   bool hasIntegrity() const { return integrity_offset_ != 0; }
   bool hasFingerprint() const { return fingerprint_offset_ != 0; }
 

@@ -258,6 +258,29 @@ TEST_P(SrtpInterop, ReplayTamperAndOutOfOrder) {
   EXPECT_EQ(deliver(sent[7]), SrtpStatus::Ok);  // a failed forgery does not poison the window
 }
 
+TEST_P(SrtpInterop, DtlsKeyingMaterialSplit) {
+  const SrtpProfile profile = GetParam();
+  std::vector<uint8_t> material(SrtpContext::keyingMaterialSize(profile));
+  for (size_t i = 0; i < material.size(); ++i) material[i] = static_cast<uint8_t>(i);
+  const size_t key = SrtpContext::masterKeySize(profile);
+  const size_t salt = SrtpContext::masterSaltSize(profile);
+  EXPECT_EQ(material.size(), profile == SrtpProfile::AeadAes128Gcm ? 56U : 60U);
+  // The server's write key and salt, taken by hand from RFC 5764 4.2's layout.
+  SrtpContext server_by_hand(profile, std::span(material).subspan(key, key),
+                             std::span(material).subspan(2 * key + salt, salt));
+  SrtpContext server = SrtpContext::fromKeyingMaterial(profile, material, false);
+  SrtpContext client = SrtpContext::fromKeyingMaterial(profile, material, true);
+  const auto plain = rtpPacket(9, 1, 40, 0x77);
+  std::vector<uint8_t> a(plain.size() + SrtpContext::kMaxOverhead), b(a.size()), c(a.size());
+  size_t la = 0, lb = 0, lc = 0;
+  ASSERT_EQ(server.protectRtp(plain, a, la), SrtpStatus::Ok);
+  ASSERT_EQ(server_by_hand.protectRtp(plain, b, lb), SrtpStatus::Ok);
+  ASSERT_EQ(client.protectRtp(plain, c, lc), SrtpStatus::Ok);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_THROW((void)SrtpContext::fromKeyingMaterial(profile, std::span(material).first(10), false), common::Error);
+}
+
 INSTANTIATE_TEST_SUITE_P(Profiles, SrtpInterop,
                          ::testing::Values(SrtpProfile::AesCm128HmacSha1_80, SrtpProfile::AeadAes128Gcm));
 

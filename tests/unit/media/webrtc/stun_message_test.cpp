@@ -54,6 +54,18 @@ TEST(StunMessage, ParsesRfc5769SampleRequest) {
   EXPECT_TRUE(m->verifyFingerprint());
 }
 
+TEST(StunMessage, RecognizesIceChecksAddressedToUs) {
+  auto m = StunMessage::parse(kSampleRequest);
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(m->isIceCheckFor("evtj", kPassword));
+  EXPECT_FALSE(m->isIceCheckFor("evt", kPassword));
+  EXPECT_FALSE(m->isIceCheckFor("h6vY", kPassword));
+  EXPECT_FALSE(m->isIceCheckFor("evtj", "other"));
+  auto response = StunMessage::parse(kSampleIpv4Response);
+  ASSERT_TRUE(response.ok());
+  EXPECT_FALSE(response->isIceCheckFor("evtj", kPassword));
+}
+
 TEST(StunMessage, SerializesRfc5769SampleRequestByteForByte) {
   StunMessage m;
   m.transaction_id = kTxid;
