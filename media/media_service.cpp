@@ -144,7 +144,7 @@ struct MediaService::Impl {
     publishList();
   }
 
-  void endBroadcast(const std::string& room, bool linger) {
+  void endBroadcast(std::string room, bool linger) {  // by value: callers may pass a key of the map
     auto it = broadcasts.find(room);
     if (it == broadcasts.end()) return;
     auto b = it->second;

@@ -120,18 +120,15 @@ void RoomMedia::startVideo(const VideoConfig& config) {
   }
   const auto settings = pipeline::LadderSettings::fromConfig(config_.transcode);
   auto plan = pipeline::Ladder::plan(settings, config.width, config.height, !config_.transcode.passthrough);
-  if (!plan.empty() || audio_config_) {
-    try {
-      ladder_ = std::make_unique<pipeline::Ladder>(loop_, room_, settings, plan, config,
-                                                   static_cast<pipeline::LadderListener&>(*this));
-      if (audio_config_) ladder_->setAudioConfig(*audio_config_);
-    } catch (const common::Error& e) {
-      common::log::error(kComponent, kTopic, "transcoder unavailable", {{"room", room_}, {"error", e.what()}});
-      if (!source_) throw common::Error(common::ErrorCode::Internal, "room " + room_ + ": " + e.what());
-      plan.clear();
-    }
+  try {  // even with no rung to encode, the ladder carries the audio
+    ladder_ = std::make_unique<pipeline::Ladder>(loop_, room_, settings, plan, config,
+                                                 static_cast<pipeline::LadderListener&>(*this));
+    if (audio_config_) ladder_->setAudioConfig(*audio_config_);
+  } catch (const common::Error& e) {
+    common::log::error(kComponent, kTopic, "transcoder unavailable", {{"room", room_}, {"error", e.what()}});
+    if (!source_) throw common::Error(common::ErrorCode::Internal, "room " + room_ + ": " + e.what());
+    plan.clear();
   }
-  if (ladder_) plan = ladder_->rungs();
   for (auto& p : plan) {
     Rung rung;
     rung.packager = makePackager(p.name, TrackKind::Video);

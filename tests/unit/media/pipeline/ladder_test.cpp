@@ -183,3 +183,35 @@ TEST(Ladder, SourceBelowEveryRungStillEncodesAudio) {
 
 }  // namespace
 }  // namespace airclass::media::pipeline
+
+namespace airclass::media::pipeline {
+namespace {
+
+TEST(Ladder, KeepsItsRungsWhenTheSourceConfigChanges) {
+  // A publisher resumes with another encoder setting (other size and aspect): the decoder reconfigures,
+  // the rungs keep their size and keep producing.
+  auto first = encodeVideo(640, 360, 30, 30, 30);
+  auto second = encodeVideo(480, 360, 30, 30, 30, 0);
+  boost::asio::io_context loop;
+  Collector collector;
+  const auto s = settings(1.0);
+  Ladder ladder(loop, "room3", s, Ladder::plan(s, 640, 360, false), *first.video_config, collector);
+  test::PacedFeeder a(loop, first.frames, [&](const EncodedFrame& f) { ladder.pushVideo(f); }, 2.0);
+  ASSERT_TRUE(test::runUntil(loop, [&] { return a.done() && collector.frames[0].size() >= 29; }));
+  const size_t after_first = collector.frames[0].size();
+
+  ladder.setVideoConfig(*second.video_config);
+  auto shifted = test::interleave(second, nullptr, 1'000'000'000);
+  test::PacedFeeder b(loop, shifted, [&](const EncodedFrame& f) { ladder.pushVideo(f); }, 2.0);
+  ASSERT_TRUE(test::runUntil(loop, [&] { return b.done() && collector.frames[0].size() >= after_first + 29; }))
+      << collector.frames[0].size();
+  EXPECT_TRUE(collector.errors.empty());
+  for (const auto& config : collector.configs[0]) {
+    EXPECT_EQ(config.width, 640);
+    EXPECT_EQ(config.height, 360);
+  }
+  EXPECT_GE(collector.frames[0].back().pts_ns, 1'900'000'000);
+}
+
+}  // namespace
+}  // namespace airclass::media::pipeline
