@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <iostream>
 #include <thread>
 
@@ -12,6 +14,10 @@
 #include "common/log.hpp"
 #include "server/app.hpp"
 #include "server/deps.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 namespace airclass::server {
 namespace {
@@ -37,6 +43,18 @@ int configError(const std::string& message) {
   return 2;
 }
 
+// Ends the process once everything of ours is stopped and freed, without running library-global
+// destructors: Debian 12's libsrt 1.5.1 can block forever in the destructor of its global event
+// (srt::sync::g_Sync, pthread_cond_destroy) at exit() after a run with GStreamer pipelines. Under the
+// sanitizers the leak check that exit() would have run is run here first.
+[[noreturn]] void leaveProcess(int code) {
+  std::fflush(nullptr);
+#if defined(__SANITIZE_ADDRESS__)
+  __lsan_do_leak_check();
+#endif
+  _exit(code);
+}
+
 int serve(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   blockTerminationSignals();  // before any thread exists, so every thread inherits the mask
   common::Config config;
@@ -49,25 +67,26 @@ int serve(const std::vector<std::string>& args, const std::vector<std::string>& 
   if (common::log::parseLevel(config.log.level, level)) common::log::setLevel(level);
   initDependencies(level);
 
-  App app(std::move(config));
+  auto app = std::make_unique<App>(std::move(config));
   try {
-    app.start();
+    app->start();
   } catch (const common::Error& e) {
     const int code = e.code() == common::ErrorCode::Config ? 2 : 1;
     common::log::error("server", "app", "cannot start", {{"error", e.what()}});
     std::cerr << "airclass: " << e.what() << "\n";
-    app.stop();
+    app->stop();
     return code;
   }
-  app.waitForSignal();
+  app->waitForSignal();
   // Last resort: a shutdown that hangs must not keep the process alive.
   std::thread([] {
     std::this_thread::sleep_for(std::chrono::seconds(5));
     common::log::error("server", "app", "shutdown took more than 5 s: exiting now");
     _exit(1);
   }).detach();
-  app.stop();
-  return 0;
+  app->stop();
+  app.reset();
+  leaveProcess(0);
 }
 
 int token(const std::vector<std::string>& args, const std::vector<std::string>& env) {

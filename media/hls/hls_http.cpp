@@ -12,14 +12,9 @@ namespace {
 constexpr const char* kPlaylistType = "application/vnd.apple.mpegurl";
 constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 
-common::HttpResponse withCors(common::HttpResponse r) {
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  return r;
-}
-
 HlsReply error(int status, std::string message) {
   HlsReply reply;
-  reply.response = withCors(common::HttpResponse::text(status, std::move(message) + "\n"));
+  reply.response = common::HttpResponse::text(status, std::move(message) + "\n");
   reply.response.cache_control = "no-cache";
   return reply;
 }
@@ -30,7 +25,6 @@ HlsReply body(Blob data, const char* type, std::string cache_control) {
   reply.response.content_type = type;
   reply.response.cache_control = std::move(cache_control);
   reply.response.body = std::move(data);
-  reply.response = withCors(std::move(reply.response));
   return reply;
 }
 

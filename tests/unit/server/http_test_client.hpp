@@ -96,7 +96,9 @@ class HttpTestClient {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::string value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      r.headers[name] = value;
+      // A repeated header folds into one comma-separated value (RFC 9110 5.3), so duplicates show.
+      auto [it, fresh] = r.headers.try_emplace(name, value);
+      if (!fresh) it->second += ", " + value;
     }
     const size_t length =
         (no_body || !r.headers.count("content-length")) ? 0 : std::stoul(r.headers["content-length"]);
