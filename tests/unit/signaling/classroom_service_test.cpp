@@ -231,6 +231,25 @@ TEST_F(ClassroomTest, ResumeAfterGraceFailsAndTheIntervalEndsAtDisconnect) {
   EXPECT_FALSE(intervals[1].leave_ms.has_value());
 }
 
+TEST_F(ClassroomTest, ResumeBeyondTheHistoryGetsASnapshot) {
+  settings.qna_history = 2;
+  make();
+  PeerId t = joinAs(Role::Teacher, "math", "t1");
+  PeerId s = joinAs(Role::Student, "math", "s1");
+  json joined = sink.of(s, "joined")[0];
+  svc->onClose(s);
+  for (int i = 0; i < 3; ++i) ask(t, "q" + std::to_string(i));
+  PeerId s2 = connect(Role::Student, "math", "s1");
+  send(s2, {{"type", "resume"}, {"resume_token", joined["resume_token"]}, {"last_seq", joined["last_seq"]}});
+  json resumed = sink.of(s2, "resumed").at(0);
+  EXPECT_TRUE(resumed["snapshot"]);
+  EXPECT_EQ(resumed["replayed"], 0);
+  json snapshot = sink.last(s2);
+  EXPECT_EQ(snapshot["type"], "questions");
+  EXPECT_EQ(snapshot["questions"].size(), 2u);  // the bounded history
+  EXPECT_EQ(snapshot["last_seq"], 3);
+}
+
 TEST_F(ClassroomTest, HalfOpenOldConnectionIsReplacedByResume) {
   PeerId s = joinAs(Role::Student, "math", "s1");
   std::string resume_token = sink.of(s, "joined")[0]["resume_token"];

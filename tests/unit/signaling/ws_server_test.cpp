@@ -4,9 +4,10 @@
 #include <libwebsockets.h>
 
 #include <atomic>
-// Asio's scheduler trips GCC 12's flow-based -Wnull-dereference at -O2 (a false positive inside Boost).
+// Asio and Beast trip GCC 12 flow-based warnings (null-dereference, maybe-uninitialized): false positives in Boost.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
