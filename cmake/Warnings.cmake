@@ -1,6 +1,8 @@
 # Project-wide compile flags: warnings (as errors in CI) and the optional sanitizer build.
+# No -Wnull-dereference: GCC 12 reports false positives inside libstdc++ and Asio at -O2; ASan/UBSan catch
+# the real ones.
 set(AIRCLASS_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-    -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+    -Wcast-align -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough)
 if(AIRCLASS_WERROR)
   list(APPEND AIRCLASS_WARNINGS -Werror)
 endif()

@@ -296,6 +296,7 @@ const std::vector<Setting>& settings() {
       integer(AIRCLASS_FIELD(signaling, questions_per_minute), 1, 10000),
       number(AIRCLASS_FIELD(signaling, attendance_min_ratio), 0, 1, true),
       boolean(AIRCLASS_FIELD(signaling, students_see_roster)),
+      integer(AIRCLASS_FIELD(signaling, messages_per_second), 1, 100000),
 
       text("", "data_dir", [](Config& c) -> auto& { return c.data_dir; }, true),
       boolean("", "demo", [](Config& c) -> auto& { return c.demo; }),

@@ -41,6 +41,7 @@ struct MediaService::Impl {
     std::unique_ptr<RoomMedia> media;
     boost::asio::steady_timer grace;
     uint64_t publisher = 0;  // the current Publication's id
+    bool started = false;    // the room accepted the first video config: listed and announced from then on
     RoomSummary summary;
   };
 
@@ -54,7 +55,10 @@ struct MediaService::Impl {
       if (auto b = current()) impl_.publisherGone(b);
     }
     void onVideoConfig(const VideoConfig& config) override {
-      if (auto b = current()) b->media->onVideoConfig(config);
+      if (auto b = current()) {
+        b->media->onVideoConfig(config);  // throws on a config the room cannot take: nothing is announced
+        impl_.broadcastStarted(*b);
+      }
     }
     void onAudioConfig(const AudioConfig& config) override {
       if (auto b = current()) b->media->onAudioConfig(config);
@@ -118,21 +122,36 @@ struct MediaService::Impl {
       b->summary.live = true;
       b->summary.protocol = request.protocol;
       b->summary.teacher = teacher;
-      b->summary.started_at_ms = nowUnixMs();
       broadcasts[room] = b;
-      common::log::info(kComponent, kTopic, "broadcast started",
+      common::log::info(kComponent, kTopic, "publish accepted",
                         {{"room", room}, {"protocol", request.protocol}, {"peer", request.peer},
                          {"teacher", teacher}});
-      publishList();
-      if (listener) listener->onBroadcastStarted(b->summary);
     }
     return std::make_unique<RoomPublication>(*this, b, id);
+  }
+
+  // The first video config was accepted: from now on the broadcast is listed, announced and kept through
+  // reconnects. A publisher refused before this (bad codec, absurd size) leaves no trace.
+  void broadcastStarted(Broadcast& b) {
+    if (b.started) return;
+    b.started = true;
+    b.summary.started_at_ms = nowUnixMs();
+    common::log::info(kComponent, kTopic, "broadcast started",
+                      {{"room", b.summary.room}, {"protocol", b.summary.protocol}, {"teacher", b.summary.teacher}});
+    publishList();
+    if (listener) listener->onBroadcastStarted(b.summary);
   }
 
   void publisherGone(const std::shared_ptr<Broadcast>& b) {
     b->summary.live = false;
     b->publisher = 0;
     const std::string room = b->summary.room;
+    if (!b->started) {  // never went live: nothing to resume, nothing to announce
+      broadcasts.erase(room);
+      b->media->finish();
+      hls.removeRoom(room);
+      return;
+    }
     common::log::info(kComponent, kTopic, "publisher left; waiting for a reconnect",
                       {{"room", room}, {"grace_s", std::to_string(config.ingest.reconnect_grace_s)}});
     b->grace.expires_after(std::chrono::seconds(config.ingest.reconnect_grace_s));
@@ -164,7 +183,7 @@ struct MediaService::Impl {
       removals[room] = std::move(timer);
     }
     publishList();
-    if (listener) listener->onBroadcastEnded(room);
+    if (listener && b->started) listener->onBroadcastEnded(room);
   }
 
   void refreshSummary(const std::string& room) {
@@ -176,7 +195,9 @@ struct MediaService::Impl {
 
   void publishList() {
     auto next = std::make_shared<RoomList>();
-    for (const auto& [room, b] : broadcasts) next->push_back(b->summary);
+    for (const auto& [room, b] : broadcasts) {
+      if (b->started) next->push_back(b->summary);
+    }
     list.store(std::move(next));
   }
 

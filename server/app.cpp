@@ -9,13 +9,9 @@
 #include <optional>
 #include <thread>
 
-// GCC 12's -Wnull-dereference flags Asio's own scheduler code once it is inlined (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#pragma GCC diagnostic pop
 
 #include "common/auth.hpp"
 #include "common/error.hpp"

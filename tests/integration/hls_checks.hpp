@@ -182,8 +182,7 @@ inline std::string resolveUrl(const std::string& base, const std::string& uri) {
   return path.substr(0, path.rfind('/') + 1) + uri;
 }
 
-// JSON field readers that tolerate a missing key or another type (and keep g++'s -Wnull-dereference quiet,
-// which json::value() does not under optimisation).
+// JSON field readers that tolerate a missing key or another type.
 inline const nlohmann::json* jsonField(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   const auto it = j.find(key);

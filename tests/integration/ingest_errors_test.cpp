@@ -118,7 +118,9 @@ TEST(IngestErrors, SecondPublisherIsRefusedWhileTheFirstKeepsGoing) {
   EXPECT_EQ(jsonString(info, "teacher").find("intruder"), std::string::npos) << info.dump();
 }
 
-// Sorenson Spark (FLV1) stands for any video codec other than H.264 that FLV can carry.
+// Sorenson Spark (FLV1) stands for any video codec other than H.264 that FLV can carry. (HEVC cannot be sent
+// this way: Debian 12's ffmpeg 5.1 has no enhanced-RTMP FLV muxer; tests/unit/media/ingest/rtmp refuses a
+// hand-built HEVC tag over a real socket.)
 TEST(IngestErrors, NonH264VideoOverRtmpIsRefused) {
   ServerProcess server;
   ASSERT_TRUE(server.healthy()) << server.log();
@@ -132,25 +134,6 @@ TEST(IngestErrors, NonH264VideoOverRtmpIsRefused) {
   EXPECT_FALSE(eventually([&] { return roomLive(server, room); }, 6s)) << "a FLV1 stream went live";
   expectRefused(*publisher, server, room, "FLV1 video");
   EXPECT_EQ(server.health(), 200);
-}
-
-TEST(IngestErrors, HevcOverRtmpIsRefused) {
-  // Legacy FLV has no HEVC; Debian 12's ffmpeg (5.1) cannot mux it into FLV (enhanced RTMP came in 6.1).
-  int rc = 0;
-  run("ffmpeg -hide_banner -loglevel quiet -f lavfi -i testsrc=size=64x64:rate=5 -t 0.4 -c:v libx265 "
-      "-f flv -y /dev/null 2>/dev/null",
-      &rc);
-  if (rc != 0) GTEST_SKIP() << "this ffmpeg cannot send HEVC over RTMP (no libx265 or no HEVC in FLV)";
-  ServerProcess server;
-  ASSERT_TRUE(server.healthy()) << server.log();
-  const std::string room = "hevc";
-  PublishOptions o;
-  o.size = "320x240";
-  o.seconds = 30;
-  o.video_codec = "libx265";
-  auto publisher = publishRtmp(server, room, server.token("teacher", room, "t1"), o);
-  EXPECT_FALSE(eventually([&] { return roomLive(server, room); }, 6s)) << "an HEVC stream went live";
-  expectRefused(*publisher, server, room, "HEVC video");
 }
 
 void sendTcpGarbage(int port, const std::string& bytes) {

@@ -5,7 +5,11 @@
 #include <map>
 #include <memory>
 
-#include "media/ingest/rtmp/asio.hpp"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 #include "common/config.hpp"
 #include "media/ingest/publication.hpp"

@@ -9,7 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "media/ingest/rtmp/asio.hpp"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 
 #include "media/ingest/publication.hpp"
 #include "media/ingest/rtmp/rtmp_connection.hpp"

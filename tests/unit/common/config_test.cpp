@@ -184,7 +184,7 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
       "--signaling.heartbeat_timeout_s=7", "--signaling.resume_grace_s=8", "--signaling.max_message_bytes=1024",
       "--signaling.send_queue_messages=9", "--signaling.qna_history=10", "--signaling.question_max_chars=11",
       "--signaling.questions_per_minute=12", "--signaling.attendance_min_ratio=0.5",
-      "--signaling.students_see_roster=true",
+      "--signaling.students_see_roster=true", "--signaling.messages_per_second=13",
       "--data-dir=/d", "--demo"};
   Config want;
   want.log.level = "error";
@@ -196,7 +196,7 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
   want.ingest = {5, 6, 640, 480};
   want.transcode = {false, {{"q", 240, 300}}, 64, 2.0, "ultrafast"};
   want.hls = {2.0, 0.5, 5};
-  want.signaling = {7, 8, 1024, 9, 10, 11, 12, 0.5, true};
+  want.signaling = {7, 8, 1024, 9, 10, 11, 12, 0.5, true, 13};
   want.data_dir = "/d";
   want.demo = true;
   Config got = loadConfig(args, {});

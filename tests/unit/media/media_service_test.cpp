@@ -60,6 +60,14 @@ class MediaServiceTest : public ::testing::Test {
     return service->publish({room, token(common::Role::Teacher, room), "rtmp", "127.0.0.1:5000"});
   }
 
+  // Publishes and sends a video config the room accepts: the broadcast is started (listed, announced).
+  std::unique_ptr<ingest::Publication> startBroadcast(const std::string& room) {
+    static const VideoConfig video = *test::encodeVideo(320, 240, 30, 1).video_config;
+    auto pub = publish(room);
+    pub->onVideoConfig(video);
+    return pub;
+  }
+
   // Sends configs, then the frames paced at twice real time; runs the loop until they are all out.
   void feed(ingest::Publication& pub, const test::EncodedTrack& video, const test::EncodedTrack& audio) {
     pub.onVideoConfig(*video.video_config);
@@ -102,7 +110,7 @@ TEST_F(MediaServiceTest, RefusesBadTokensWithTheRightCode) {
 }
 
 TEST_F(MediaServiceTest, SecondPublisherToALiveRoomIsAConflict) {
-  auto first = publish("math");
+  auto first = startBroadcast("math");
   EXPECT_EQ(publishError("math", token(common::Role::Teacher, "math")), ErrorCode::Conflict);
   auto rooms = service->rooms();
   ASSERT_EQ(rooms->size(), 1u);
@@ -111,7 +119,7 @@ TEST_F(MediaServiceTest, SecondPublisherToALiveRoomIsAConflict) {
   EXPECT_EQ(rooms->front().teacher, "Ms Teacher");
   EXPECT_EQ(rooms->front().protocol, "rtmp");
   // Another room is independent.
-  auto other = publish("physics");
+  auto other = startBroadcast("physics");
   EXPECT_EQ(service->rooms()->size(), 2u);
 }
 
@@ -144,12 +152,29 @@ TEST_F(MediaServiceTest, RejectsConfigsTheRoomCannotTake) {
   }
 }
 
+TEST_F(MediaServiceTest, PublisherRefusedAtItsFirstConfigLeavesNoTrace) {
+  auto pub = publish("math");
+  VideoConfig garbage;
+  garbage.avcc = {1, 2, 3};
+  EXPECT_THROW(pub->onVideoConfig(garbage), common::Error);
+  pub.reset();  // the ingest closes the publisher
+  EXPECT_TRUE(service->rooms()->empty());
+  EXPECT_TRUE(events.started.empty());
+  EXPECT_TRUE(events.ended.empty());
+  EXPECT_FALSE(store.room("math"));
+  // No grace window holds the room: the teacher can publish again at once.
+  auto again = startBroadcast("math");
+  EXPECT_EQ(events.started.size(), 1u);
+}
+
 TEST_F(MediaServiceTest, PublishesMasterAndMediaPlaylistsThenResumesAndEnds) {
   const auto video = test::encodeVideo(640, 360, 30, 75, 30);  // 2.5 s, a keyframe every second
   const auto audio = test::encodeAudio(2.5);
   auto pub = publish("math");
-  ASSERT_EQ(events.started.size(), 1u);
+  EXPECT_TRUE(service->rooms()->empty()) << "not announced before the room accepted a video config";
+  EXPECT_TRUE(events.started.empty());
   feed(*pub, video, audio);
+  ASSERT_EQ(events.started.size(), 1u);
   ASSERT_TRUE(test::runUntil(loop, [&] {
     return completeSegments("math", "source") >= 1 && completeSegments("math", "360p") >= 1 &&
            completeSegments("math", "240p") >= 1 && completeSegments("math", "audio") >= 1;
@@ -201,13 +226,13 @@ TEST_F(MediaServiceTest, PublishesMasterAndMediaPlaylistsThenResumesAndEnds) {
     EXPECT_NE(r->playlist->find("#EXT-X-ENDLIST"), std::string::npos) << name;
   }
   // A new broadcast in the same room starts fresh.
-  auto next = publish("math");
+  auto next = startBroadcast("math");
   EXPECT_EQ(events.started.size(), 2u);
 }
 
 TEST_F(MediaServiceTest, ShutdownEndsEveryBroadcast) {
-  auto a = publish("math");
-  auto b = publish("physics");
+  auto a = startBroadcast("math");
+  auto b = startBroadcast("physics");
   service->shutdown();
   EXPECT_TRUE(service->rooms()->empty());
   EXPECT_EQ(events.ended.size(), 2u);
@@ -220,7 +245,7 @@ TEST_F(MediaServiceTest, DemoSourcePublishesIntoARoom) {
   ingest::DemoSource demo(loop, config, *service);
   demo.start("demo");
   EXPECT_TRUE(demo.running());
-  ASSERT_EQ(events.started.size(), 1u);
+  ASSERT_TRUE(test::runUntil(loop, [&] { return !events.started.empty(); }, std::chrono::seconds(30)));
   EXPECT_EQ(service->rooms()->front().protocol, "demo");
   ASSERT_TRUE(test::runUntil(loop, [&] {
     return completeSegments("demo", "source") >= 1 && completeSegments("demo", "240p") >= 1 &&

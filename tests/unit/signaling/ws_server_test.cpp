@@ -4,9 +4,8 @@
 #include <libwebsockets.h>
 
 #include <atomic>
-// Asio and Beast trip GCC 12 flow-based warnings (null-dereference, maybe-uninitialized): false positives in Boost.
+// Beast trips GCC 12's flow-based -Wmaybe-uninitialized: a false positive in Boost.
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnull-dereference"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

@@ -18,11 +18,6 @@ Bytes avcc720p() {
   return out;
 }
 
-std::string header(const common::HttpResponse& r, const std::string& name) {
-  auto it = std::find_if(r.headers.begin(), r.headers.end(), [&](const auto& h) { return h.first == name; });
-  return it == r.headers.end() ? std::string() : it->second;
-}
-
 class HlsHttpTest : public ::testing::Test {
  protected:
   HlsHttpTest() : http_(store_, settings_) {
