@@ -48,9 +48,9 @@ await sleep(1000);
 
 const token = execFileSync(path.join(root, 'build/airclass'), ['token', '--role', 'teacher', '--room', 'lat', '--user', 'bench',
   '--auth.secret', secret]).toString().trim();
-const source = run(path.join(root, 'build/bench/timecode_source'), ['--size', '1280x720', '--fps', '30', '--kbps', '2500'],
+const source = run(path.join(root, 'build/bench/timecode_source'), ['--size', '640x360', '--fps', '30', '--kbps', '800'],
   { stdio: ['ignore', 'pipe', 'inherit'] });
-const tee = run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'flv', '-i', '-', '-map', '0:v', '-map', '0:a', '-c', 'copy',
+const tee = run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-fflags', 'nobuffer', '-probesize', '32768', '-analyzeduration', '300000', '-f', 'flv', '-i', '-', '-map', '0:v', '-map', '0:a', '-c', 'copy',
   '-f', 'tee', `[f=flv:onfail=ignore]rtmp://127.0.0.1:${rtmp}/live/lat?token=${token}|[f=flv:onfail=ignore]rtmp://127.0.0.1:${ngxRtmp}/live/lat`],
   { stdio: ['pipe', 'ignore', 'inherit'] });
 source.stdout.pipe(tee.stdin);
@@ -74,7 +74,7 @@ await sleep(10000);  // warm-up: players settle at their live edge
 for (const p of Object.values(pages)) await p.evaluate(() => { window.samples.length = 0; });
 await sleep(seconds * 1000);
 const pct = (a, q) => a[Math.min(a.length - 1, Math.floor(q * a.length))];
-const lines = [`# glass-to-glass latency, ${seconds} s after 10 s warm-up, 1280x720@30 time-coded source, Chromium + hls.js`];
+const lines = [`# glass-to-glass latency, ${seconds} s after 10 s warm-up, 640x360@30 time-coded source, Chromium + hls.js`];
 const dat = [];
 for (const [name, p] of Object.entries(pages)) {
   const s = (await p.evaluate(() => window.samples)).sort((a, b) => a - b);
