@@ -22,7 +22,6 @@ constexpr const char* kComponent = "media";
 constexpr const char* kTopic = "demo";
 constexpr int kMaxPendingFrames = 300;
 
-using pipeline::GstCapsPtr;
 using pipeline::GstObjectPtr;
 using pipeline::GstPipelinePtr;
 using pipeline::GstSamplePtr;
@@ -32,9 +31,7 @@ using pipeline::GstSamplePtr;
 struct DemoSource::Shared : std::enable_shared_from_this<DemoSource::Shared> {
   struct Sink {
     Shared* shared = nullptr;
-    TrackKind kind = TrackKind::Video;
-    GstCapsPtr caps;  // streaming thread of this sink
-    bool wait_key = false;
+    pipeline::SinkReader reader;  // streaming thread of this sink
   };
 
   Shared(boost::asio::io_context& io, std::string r) : loop(io), room(std::move(r)) {}
@@ -86,28 +83,8 @@ GstFlowReturn onSample(GstAppSink* appsink, gpointer user) {
   DemoSource::Shared* shared = sink->shared;
   GstSamplePtr sample(gst_app_sink_pull_sample(appsink));
   if (!sample) return GST_FLOW_FLUSHING;
-  std::optional<VideoConfig> video_config;
-  std::optional<AudioConfig> audio_config;
-  GstCaps* caps = gst_sample_get_caps(sample.get());
-  if (caps && (!sink->caps || !gst_caps_is_equal(caps, sink->caps.get()))) {
-    sink->caps.reset(gst_caps_ref(caps));
-    if (sink->kind == TrackKind::Video) {
-      video_config = pipeline::videoConfigFromCaps(caps);
-    } else {
-      audio_config = pipeline::audioConfigFromCaps(caps);
-    }
-  }
-  auto frame = pipeline::frameFromSample(sample.get(), sink->kind);
-  if (frame && shared->pending.load(std::memory_order_relaxed) >= kMaxPendingFrames) {
-    sink->wait_key = true;  // the loop is behind: skip to the next keyframe
-    frame.reset();
-  } else if (frame && sink->wait_key) {
-    if (frame->keyframe) {
-      sink->wait_key = false;
-    } else {
-      frame.reset();
-    }
-  }
+  auto [video_config, audio_config, frame, dropped] =
+      sink->reader.read(sample.get(), shared->pending.load(std::memory_order_relaxed), kMaxPendingFrames);
   if (!frame && !video_config && !audio_config) return GST_FLOW_OK;
   if (frame) shared->pending.fetch_add(1, std::memory_order_relaxed);
   boost::asio::post(shared->loop, [weak = shared->weak_from_this(), video_config, audio_config,
@@ -209,7 +186,7 @@ void DemoSource::start(const std::string& room) {
 
   auto attach = [&](const char* name, Shared::Sink& sink, TrackKind kind) {
     sink.shared = shared.get();
-    sink.kind = kind;
+    sink.reader.kind = kind;
     GstObjectPtr<GstElement> element(gst_bin_get_by_name(bin, name));
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = onSample;

@@ -81,6 +81,50 @@ inline std::optional<EncodedFrame> frameFromSample(GstSample* sample, TrackKind 
   return frame;
 }
 
+// One appsink's reading state (its streaming thread only): the last caps seen, and whether it is skipping to a
+// keyframe because the media loop fell behind.
+struct SinkReader {
+  TrackKind kind = TrackKind::Video;
+  GstCapsPtr caps;
+  bool wait_key = false;
+
+  struct Output {
+    std::optional<VideoConfig> video_config;  // set when the caps changed
+    std::optional<AudioConfig> audio_config;
+    std::optional<EncodedFrame> frame;
+    bool dropped = false;  // a frame was dropped to catch up
+  };
+
+  // Reads a sample. Once `pending` frames wait for the loop (>= max_pending), frames are dropped until the next
+  // keyframe, so the output stays decodable.
+  Output read(GstSample* sample, int pending, int max_pending) {
+    Output out;
+    GstCaps* sample_caps = gst_sample_get_caps(sample);
+    if (sample_caps && (!caps || !gst_caps_is_equal(sample_caps, caps.get()))) {
+      caps.reset(gst_caps_ref(sample_caps));
+      if (kind == TrackKind::Video) {
+        out.video_config = videoConfigFromCaps(sample_caps);
+      } else {
+        out.audio_config = audioConfigFromCaps(sample_caps);
+      }
+    }
+    out.frame = frameFromSample(sample, kind);
+    if (!out.frame) return out;
+    if (pending >= max_pending) {
+      wait_key = true;
+      out.dropped = true;
+      out.frame.reset();
+    } else if (wait_key) {
+      if (out.frame->keyframe) {
+        wait_key = false;
+      } else {
+        out.frame.reset();
+      }
+    }
+    return out;
+  }
+};
+
 // A frame -> a new buffer (the bytes are copied; GStreamer owns the result). Null for negative timestamps.
 inline GstBuffer* bufferFromFrame(const EncodedFrame& frame) {
   if (!frame.data || frame.data->empty() || frame.pts_ns < 0 || frame.dts_ns < 0) return nullptr;

@@ -79,9 +79,8 @@ std::vector<RungPlan> Ladder::plan(const LadderSettings& settings, int source_wi
 struct Ladder::Shared : std::enable_shared_from_this<Ladder::Shared> {
   struct Sink {
     Shared* shared = nullptr;
-    int rung = -1;             // -1: audio
-    GstCapsPtr caps;           // last caps seen (streaming thread of this sink)
-    bool wait_key = false;     // over the output bound: skip to the next keyframe (streaming thread)
+    int rung = -1;       // -1: audio
+    SinkReader reader;   // streaming thread of this sink
   };
 
   Shared(boost::asio::io_context& io, std::string room_name, LadderListener& l)
@@ -147,34 +146,12 @@ GstFlowReturn onNewSample(GstAppSink* appsink, gpointer user) {
   Ladder::Shared* shared = sink->shared;
   GstSamplePtr sample(gst_app_sink_pull_sample(appsink));
   if (!sample) return GST_FLOW_FLUSHING;
-  const bool audio = sink->rung < 0;
-
-  std::optional<VideoConfig> video_config;
-  std::optional<AudioConfig> audio_config;
-  GstCaps* caps = gst_sample_get_caps(sample.get());
-  if (caps && (!sink->caps || !gst_caps_is_equal(caps, sink->caps.get()))) {
-    sink->caps.reset(gst_caps_ref(caps));
-    if (audio) {
-      audio_config = audioConfigFromCaps(caps);
-    } else {
-      video_config = videoConfigFromCaps(caps);
-    }
-  }
-  auto frame = frameFromSample(sample.get(), audio ? TrackKind::Audio : TrackKind::Video);
-  if (frame && shared->pending.load(std::memory_order_relaxed) >= kMaxPendingFrames) {
-    sink->wait_key = true;
-    uint64_t suppressed = 0;
-    if (shared->drop_log.allow(suppressed)) {
-      common::log::warn(kComponent, kTopic, "media loop behind, dropping ladder output",
-                        {{"room", shared->room}, {"suppressed", std::to_string(suppressed)}});
-    }
-    frame.reset();
-  } else if (frame && sink->wait_key) {
-    if (frame->keyframe) {
-      sink->wait_key = false;
-    } else {
-      frame.reset();
-    }
+  auto [video_config, audio_config, frame, dropped] =
+      sink->reader.read(sample.get(), shared->pending.load(std::memory_order_relaxed), kMaxPendingFrames);
+  uint64_t suppressed = 0;
+  if (dropped && shared->drop_log.allow(suppressed)) {
+    common::log::warn(kComponent, kTopic, "media loop behind, dropping ladder output until a keyframe",
+                      {{"room", shared->room}, {"suppressed", std::to_string(suppressed)}});
   }
   if (!frame && !video_config && !audio_config) return GST_FLOW_OK;
   if (frame) shared->pending.fetch_add(1, std::memory_order_relaxed);
@@ -284,6 +261,7 @@ Ladder::Ladder(boost::asio::io_context& loop, std::string room, const LadderSett
     auto ctx = std::make_unique<Shared::Sink>();
     ctx->shared = shared_.get();
     ctx->rung = rung;
+    ctx->reader.kind = rung < 0 ? TrackKind::Audio : TrackKind::Video;
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = onNewSample;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, ctx.get(), nullptr);
