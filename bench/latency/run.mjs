@@ -71,7 +71,7 @@ for (const [name, [src, ll]] of Object.entries(urls)) {
   await pages[name].goto(`${page}?src=${encodeURIComponent(src)}&ll=${ll}`);
 }
 await sleep(10000);  // warm-up: players settle at their live edge
-for (const p of Object.values(pages)) await p.evaluate(() => { window.samples.length = 0; });
+for (const p of Object.values(pages)) await p.evaluate(() => { window.samples.length = 0; window.edge.length = 0; });
 await sleep(seconds * 1000);
 const pct = (a, q) => a[Math.min(a.length - 1, Math.floor(q * a.length))];
 const lines = [`# glass-to-glass latency, ${seconds} s after 10 s warm-up, 640x360@30 time-coded source, Chromium + hls.js`];
@@ -79,9 +79,14 @@ const dat = [];
 for (const [name, p] of Object.entries(pages)) {
   const s = (await p.evaluate(() => window.samples)).sort((a, b) => a - b);
   const errors = await p.evaluate(() => window.errors);
+  const edge = (await p.evaluate(() => window.edge)).sort((a, b) => a - b);
   fs.writeFileSync(path.join(out, `${name.replace(/\W+/g, '_')}.dat`), s.map((v, i) => `${v / 1000} ${(i + 1) / s.length}`).join('\n'));
   dat.push(name);
-  lines.push(s.length ? `${name}: n=${s.length} p50=${pct(s, 0.5)} ms p95=${pct(s, 0.95)} ms min=${s[0]} max=${s.at(-1)} errors=${errors.length}`
+  // Breakdown: the player's own hold-back behind the live edge it sees (hls.latency), and the rest: capture,
+  // encode, ingest, transcode, packaging and delivery up to the live edge.
+  lines.push(s.length ? `${name}: n=${s.length} p50=${pct(s, 0.5)} ms p95=${pct(s, 0.95)} ms min=${s[0]} max=${s.at(-1)}` +
+    ` | player hold-back p50=${pct(edge, 0.5)} ms, capture-to-live-edge p50=${pct(s, 0.5) - pct(edge, 0.5)} ms` +
+    ` | errors=${errors.length}${errors.length ? ` (${errors.join(', ')})` : ''}`
     : `${name}: no samples (errors: ${errors.join(', ')})`);
 }
 await browser.close();

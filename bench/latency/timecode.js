@@ -4,6 +4,7 @@ const params = new URLSearchParams(location.search);
 const video = document.getElementById('v');
 const out = document.getElementById('out');
 window.samples = [];
+window.edge = [];  // hls.js's own distance behind the live edge (ms): the player's share of the latency
 window.errors = [];
 
 const canvas = document.createElement('canvas');
@@ -35,7 +36,10 @@ function onFrame() {
   if (code !== null) {
     const now = Date.now() % 2 ** 32;
     const latency = (now - code + 2 ** 32) % 2 ** 32;
-    if (latency < 60000) window.samples.push(latency);
+    if (latency < 60000) {
+      window.samples.push(latency);
+      if (Number.isFinite(hls.latency)) window.edge.push(Math.round(hls.latency * 1000));
+    }
   }
   out.textContent = `${window.samples.length} samples, last ${window.samples.at(-1)} ms`;
   video.requestVideoFrameCallback(onFrame);
@@ -43,7 +47,7 @@ function onFrame() {
 
 const hls = new Hls({ lowLatencyMode: params.get('ll') === '1', maxLiveSyncPlaybackRate: 1.5 });
 hls.on(Hls.Events.ERROR, (_e, data) => {
-  window.errors.push(`${data.type}/${data.details}`);
+  window.errors.push(`${Math.round(video.currentTime)}s ${data.type}/${data.details}`);
   if (data.fatal) setTimeout(() => hls.loadSource(params.get('src')), 1000);
 });
 hls.loadSource(params.get('src'));

@@ -24,10 +24,6 @@
 
 namespace airclass::media::test {
 
-// Under ASan, walk full stacks on malloc: GLib, fontconfig and pango have no frame pointers, and the narrow
-// suppressions in tests/lsan.supp need the frames below them. Weak: one per binary whatever includes this.
-extern "C" __attribute__((weak, used)) const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
-
 class GstEnvironment : public ::testing::Environment {
  public:
   void SetUp() override { gst_init(nullptr, nullptr); }
