@@ -87,7 +87,8 @@ GstFlowReturn onSample(GstAppSink* appsink, gpointer user) {
       sink->reader.read(sample.get(), shared->pending.load(std::memory_order_relaxed), kMaxPendingFrames);
   if (!frame && !video_config && !audio_config) return GST_FLOW_OK;
   if (frame) shared->pending.fetch_add(1, std::memory_order_relaxed);
-  boost::asio::post(shared->loop, [weak = shared->weak_from_this(), video_config, audio_config,
+  boost::asio::post(shared->loop, [weak = shared->weak_from_this(), video_config = std::move(video_config),
+                                   audio_config = std::move(audio_config),
                                    frame = std::move(frame)] {
     auto s = weak.lock();
     if (!s) return;
