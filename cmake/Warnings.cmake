@@ -7,9 +7,11 @@ if(AIRCLASS_WERROR)
   list(APPEND AIRCLASS_WARNINGS -Werror)
 endif()
 
+set(AIRCLASS_SANITIZER_DEFAULTS)  # compiled into every executable of the sanitizer build
 if(AIRCLASS_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
+  set(AIRCLASS_SANITIZER_DEFAULTS ${PROJECT_SOURCE_DIR}/cmake/sanitizer_defaults.cpp)
 endif()
 
 # airclass_library(NAME DIR DEPS...): a layer library from every .cpp in DIR (not recursive) but main.cpp.

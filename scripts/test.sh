@@ -25,7 +25,7 @@ step "sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DAIRCLASS_WERROR=ON -DAIRCLASS_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 step "tests (ASan + UBSan)"
-# (the sanitizer options come with each test: tests/CMakeLists.txt)
+# (sanitizer options and leak suppressions are compiled in: cmake/sanitizer_defaults.cpp)
 (cd build-asan && ctest --output-on-failure -j"$jobs" --timeout 600 -LE e2e)
 
 step "fuzz targets (libFuzzer, clang)"
