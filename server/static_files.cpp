@@ -44,7 +44,9 @@ bool readFile(const fs::path& path, std::string& out) {
 }  // namespace
 
 StaticFiles::VendorTable StaticFiles::defaultVendors() {
-  return {{"/vendor/hls.min.js", "node_modules/hls.js/dist/hls.min.js"}};
+  return {{"/vendor/hls.min.js", "node_modules/hls.js/dist/hls.min.js"},
+          {"/vendor/uPlot.iife.min.js", "node_modules/uplot/dist/uPlot.iife.min.js"},
+          {"/vendor/uPlot.min.css", "node_modules/uplot/dist/uPlot.min.css"}};
 }
 
 StaticFiles::StaticFiles(fs::path root, VendorTable vendors) : root_(std::move(root)), vendors_(std::move(vendors)) {}

@@ -36,6 +36,8 @@ class StaticFilesTest : public ::testing::Test {
     writeFile(root_ / "css" / "site.css", "body{}");
     writeFile(root_ / "docs" / "index.html", "<p>docs</p>");
     writeFile(root_ / "node_modules" / "hls.js" / "dist" / "hls.min.js", "/*hls*/");
+    writeFile(root_ / "node_modules" / "uplot" / "dist" / "uPlot.iife.min.js", "/*uplot*/");
+    writeFile(root_ / "node_modules" / "uplot" / "dist" / "uPlot.min.css", ".uplot{}");
     writeFile(base_ / "secret.txt", "top secret");
   }
   void TearDown() override { fs::remove_all(base_); }
@@ -63,6 +65,13 @@ TEST_F(StaticFilesTest, VendorTableMapsIntoNodeModules) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(*r.body, "/*hls*/");
   EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  auto chart = files.serve("/vendor/uPlot.iife.min.js");
+  EXPECT_EQ(chart.status, 200);
+  EXPECT_EQ(*chart.body, "/*uplot*/");
+  auto chart_css = files.serve("/vendor/uPlot.min.css");
+  EXPECT_EQ(chart_css.status, 200);
+  EXPECT_EQ(chart_css.content_type, "text/css; charset=utf-8");
+  EXPECT_EQ(files.serve("/vendor/other.js").status, 404);
 }
 
 TEST_F(StaticFilesTest, RefusesTraversal) {
