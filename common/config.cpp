@@ -268,6 +268,9 @@ const std::vector<Setting>& settings() {
 
       integer(AIRCLASS_FIELD(webrtc, port), 1, 65535),
       list(AIRCLASS_FIELD(webrtc, candidates)),
+      integer(AIRCLASS_FIELD(webrtc, workers), 0, 256),
+      integer(AIRCLASS_FIELD(webrtc, max_viewers), 1, 1000000),
+      integer(AIRCLASS_FIELD(webrtc, consent_timeout_s), 1, 3600),
 
       text(AIRCLASS_FIELD(auth, secret)),
 

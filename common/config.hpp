@@ -42,6 +42,9 @@ struct Config {
   struct Webrtc {
     int port = 10000;
     std::vector<std::string> candidates;  // empty: every local address, loopback included
+    int workers = 0;                      // fan-out worker threads; 0 = one per core
+    int max_viewers = 20000;              // WHEP sessions on this node; more get Unavailable
+    int consent_timeout_s = 10;           // a viewer silent this long (no STUN, no RTCP) is removed
     bool operator==(const Webrtc&) const = default;
   } webrtc;
   struct Auth {
