@@ -174,7 +174,8 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
       "--http.host=127.0.0.1", "--http.port=1", "--http.web_root=/w", "--http.max_connections_per_ip=3",
       "--rtmp.host=127.0.0.2", "--rtmp.port=2", "--rtmp.max_message_bytes=2048", "--rtmp.handshake_timeout_s=3",
       "--srt.host=127.0.0.3", "--srt.port=3", "--srt.latency_ms=40",
-      "--webrtc.port=4", "--webrtc.candidates=a,b",
+      "--webrtc.port=4", "--webrtc.candidates=a,b", "--webrtc.workers=2", "--webrtc.max_viewers=5",
+      "--webrtc.consent_timeout_s=6",
       "--auth.secret=k",
       "--ingest.reconnect_grace_s=5", "--ingest.stall_timeout_s=6", "--ingest.max_width=640",
       "--ingest.max_height=480",
@@ -191,7 +192,7 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
   want.http = {"127.0.0.1", 1, "/w", 3};
   want.rtmp = {"127.0.0.2", 2, 2048, 3};
   want.srt = {"127.0.0.3", 3, 40};
-  want.webrtc = {4, {"a", "b"}};
+  want.webrtc = {4, {"a", "b"}, 2, 5, 6};
   want.auth.secret = "k";
   want.ingest = {5, 6, 640, 480};
   want.transcode = {false, {{"q", 240, 300}}, 64, 2.0, "ultrafast"};
