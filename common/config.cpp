@@ -301,6 +301,11 @@ const std::vector<Setting>& settings() {
       boolean(AIRCLASS_FIELD(signaling, students_see_roster)),
       integer(AIRCLASS_FIELD(signaling, messages_per_second), 1, 100000),
 
+      text(AIRCLASS_FIELD(webhooks, url)),
+      text(AIRCLASS_FIELD(webhooks, secret)),
+      integer(AIRCLASS_FIELD(webhooks, timeout_ms), 100, 60000),
+      integer(AIRCLASS_FIELD(webhooks, max_retries), 0, 20),
+
       text("", "data_dir", [](Config& c) -> auto& { return c.data_dir; }, true),
       boolean("", "demo", [](Config& c) -> auto& { return c.demo; }),
   };

@@ -85,6 +85,13 @@ struct Config {
     int messages_per_second = 20;  // per websocket connection, bursts up to twice that; excess dropped with an error
     bool operator==(const Signaling&) const = default;
   } signaling;
+  struct Webhooks {
+    std::string url;       // http://host[:port]/path that receives event POSTs; empty: no webhooks
+    std::string secret;    // HMAC-SHA256 key of the X-AirClass-Signature header
+    int timeout_ms = 3000;  // connect + send + answer, per attempt
+    int max_retries = 5;    // after the first attempt, with exponential backoff
+    bool operator==(const Webhooks&) const = default;
+  } webhooks;
 
   std::string data_dir = "./data";
   bool demo = false;

@@ -186,6 +186,8 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
       "--signaling.send_queue_messages=9", "--signaling.qna_history=10", "--signaling.question_max_chars=11",
       "--signaling.questions_per_minute=12", "--signaling.attendance_min_ratio=0.5",
       "--signaling.students_see_roster=true", "--signaling.messages_per_second=13",
+      "--webhooks.url=http://127.0.0.1:1/h", "--webhooks.secret=w", "--webhooks.timeout_ms=500",
+      "--webhooks.max_retries=2",
       "--data-dir=/d", "--demo"};
   Config want;
   want.log.level = "error";
@@ -198,6 +200,7 @@ TEST_F(ConfigTest, EveryKeyIsSettable) {
   want.transcode = {false, {{"q", 240, 300}}, 64, 2.0, "ultrafast"};
   want.hls = {2.0, 0.5, 5};
   want.signaling = {7, 8, 1024, 9, 10, 11, 12, 0.5, true, 13};
+  want.webhooks = {"http://127.0.0.1:1/h", "w", 500, 2};
   want.data_dir = "/d";
   want.demo = true;
   Config got = loadConfig(args, {});
