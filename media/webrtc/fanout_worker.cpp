@@ -1,0 +1,360 @@
+#include "media/webrtc/fanout_worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.hpp"
+#include "media/webrtc/packet_demux.hpp"
+
+namespace airclass::media::webrtc {
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kTick = std::chrono::milliseconds(50);
+constexpr int64_t kReportIntervalNs = 1'000'000'000;
+}  // namespace
+
+struct FanoutWorker::Peer {
+  std::unique_ptr<WebRtcPeer> peer;
+  PeerAddress address;
+  bool has_address = false;
+  std::optional<size_t> asked_pending;  // the pending rendition a keyframe was already requested for
+};
+
+FanoutWorker::FanoutWorker(int udp_fd, const DtlsCertificate& certificate, std::chrono::nanoseconds consent_timeout,
+                           FanoutWorkerHost& host)
+    : fd_(udp_fd), certificate_(certificate), consent_timeout_(consent_timeout), host_(host), timer_(io_),
+      slots_(kBatch) {}
+
+FanoutWorker::~FanoutWorker() { stop(); }
+
+int64_t FanoutWorker::nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void FanoutWorker::start() {
+  running_ = true;
+  armTimer();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void FanoutWorker::stop() {
+  if (!running_) return;
+  running_ = false;
+  asio::post(io_, [this] {
+    std::vector<std::string> ids;
+    for (const auto& [id, p] : peers_) ids.push_back(id);
+    for (const auto& id : ids) drop(id, true);
+    flush();
+    timer_.cancel();
+    io_.stop();
+  });
+  if (thread_.joinable()) thread_.join();
+}
+
+void FanoutWorker::armTimer() {
+  timer_.expires_after(kTick);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    tick();
+    flush();
+    armTimer();
+  });
+}
+
+// ---- the send batch -------------------------------------------------------------------------------------------
+
+std::span<uint8_t> FanoutWorker::slot(const WebRtcPeer&) {
+  if (queued_ == kBatch) flush();
+  return slots_[queued_];
+}
+
+void FanoutWorker::commit(const WebRtcPeer&, size_t length) {
+  if (!current_ || !current_->has_address) return;
+  iovecs_[queued_] = {slots_[queued_].data(), length};
+  mmsghdr& m = messages_[queued_];
+  m = {};
+  m.msg_hdr.msg_name = &current_->address.storage;
+  m.msg_hdr.msg_namelen = current_->address.length;
+  m.msg_hdr.msg_iov = &iovecs_[queued_];
+  m.msg_hdr.msg_iovlen = 1;
+  ++queued_;
+}
+
+void FanoutWorker::flush() {
+  size_t sent = 0;
+  while (sent < queued_) {
+    const int n = ::sendmmsg(fd_, &messages_[sent], static_cast<unsigned>(queued_ - sent), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      // EAGAIN (socket buffer full) or an unreachable peer: this batch's remainder is lost, like on the wire.
+      host_.countDropped("send", "");
+      break;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  queued_ = 0;
+}
+
+// ---- posted from other threads --------------------------------------------------------------------------------
+
+void FanoutWorker::setRoomTracks(const std::string& room, const RoomTracks& tracks) {
+  asio::post(io_, [this, room, tracks] {
+    Room& r = rooms_[room];
+    r.tracks = tracks;
+    std::vector<Rendition> video(tracks.video.size());
+    r.names.clear();
+    std::vector<int> bandwidths;
+    for (size_t i = 0; i < tracks.video.size(); ++i) {
+      video[i].name = tracks.video[i].rendition;
+      for (auto& old : r.video) {  // keep the caches of renditions that stay
+        if (old.name == video[i].name) video[i] = std::move(old);
+      }
+      r.names.push_back(tracks.video[i].rendition);
+      bandwidths.push_back(tracks.video[i].bandwidth_bps);
+    }
+    r.video = std::move(video);
+    for (Peer* p : r.peers) p->peer->setRenditions(bandwidths);
+  });
+}
+
+void FanoutWorker::publish(const std::string& room, const std::string& rendition,
+                           std::shared_ptr<const RtpFrame> frame) {
+  asio::post(io_, [this, room, rendition, frame = std::move(frame)] {
+    doPublish(room, rendition, frame);
+    flush();
+  });
+}
+
+void FanoutWorker::endRoom(const std::string& room) {
+  asio::post(io_, [this, room] {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end()) return;
+    std::vector<std::string> ids;
+    for (Peer* p : it->second.peers) ids.push_back(p->peer->setup().session_id);
+    for (const auto& id : ids) drop(id, true);
+    flush();
+    rooms_.erase(room);
+  });
+}
+
+void FanoutWorker::addPeer(PeerSetup setup) {
+  viewer_count_.fetch_add(1, std::memory_order_relaxed);
+  asio::post(io_, [this, setup = std::move(setup)]() mutable {
+    auto room = rooms_.find(setup.room);
+    if (room == rooms_.end()) {  // the room ended between addViewer and now
+      viewer_count_.fetch_sub(1, std::memory_order_relaxed);
+      host_.onViewerGone(setup.session_id);
+      return;
+    }
+    auto p = std::make_unique<Peer>();
+    const std::string id = setup.session_id;
+    p->peer = std::make_unique<WebRtcPeer>(certificate_, std::move(setup), nowNs());
+    std::vector<int> bandwidths;
+    for (const auto& t : room->second.tracks.video) bandwidths.push_back(t.bandwidth_bps);
+    p->peer->setRenditions(std::move(bandwidths));
+    room->second.peers.push_back(p.get());
+    peers_[id] = std::move(p);
+  });
+}
+
+void FanoutWorker::removePeer(const std::string& session_id) {
+  asio::post(io_, [this, session_id] {
+    drop(session_id, true);
+    flush();
+  });
+}
+
+void FanoutWorker::datagram(const std::string& session_id, const PeerAddress& from, std::vector<uint8_t> bytes) {
+  asio::post(io_, [this, session_id, from, bytes = std::move(bytes)]() mutable {
+    doDatagram(session_id, from, bytes);
+    flush();
+  });
+}
+
+void FanoutWorker::alive(const std::string& session_id, const PeerAddress& from) {
+  asio::post(io_, [this, session_id, from] {
+    auto it = peers_.find(session_id);
+    if (it == peers_.end()) return;
+    it->second->address = from;  // ICE-lite: the latest verified check's source is where media goes
+    it->second->has_address = true;
+    it->second->peer->alive(nowNs());
+  });
+}
+
+std::vector<ViewerStats> FanoutWorker::stats() const {
+  std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+// ---- on the worker thread -------------------------------------------------------------------------------------
+
+void FanoutWorker::doPublish(const std::string& room_name, const std::string& rendition,
+                             const std::shared_ptr<const RtpFrame>& frame) {
+  auto it = rooms_.find(room_name);
+  if (it == rooms_.end() || !frame) return;
+  Room& room = it->second;
+  const int64_t now = nowNs();
+  if (room.tracks.audio && rendition == room.tracks.audio->rendition) {
+    for (Peer* p : room.peers) {
+      current_ = p;
+      p->peer->sendAudio(*frame, *this, now);
+    }
+    current_ = nullptr;
+    return;
+  }
+  const auto r = std::find(room.names.begin(), room.names.end(), rendition);
+  if (r == room.names.end()) return;
+  const auto index = static_cast<size_t>(r - room.names.begin());
+  Rendition& cache = room.video[index];
+  if (frame->keyframe) {
+    cache.gop.clear();
+    cache.gop_packets = 0;
+  }
+  if ((frame->keyframe || !cache.gop.empty()) && cache.gop_packets + frame->packets.size() <= kMaxGopPackets) {
+    cache.gop.push_back(frame);
+    cache.gop_packets += frame->packets.size();
+  } else {
+    cache.gop.clear();
+  }
+  for (const auto& packet : frame->packets) cache.packets[packet->sequence % kPacketCache] = packet;
+  for (Peer* p : room.peers) {
+    current_ = p;
+    p->peer->sendVideo(index, *frame, *this, now);
+  }
+  current_ = nullptr;
+}
+
+void FanoutWorker::doDatagram(const std::string& session_id, const PeerAddress& from, std::vector<uint8_t>& bytes) {
+  auto it = peers_.find(session_id);
+  if (it == peers_.end()) return;
+  Peer& p = *it->second;
+  auto room = rooms_.find(p.peer->setup().room);
+  if (room == rooms_.end()) return;
+  if (!p.has_address) {  // DTLS before any ICE check was seen here (reordered posts): answer where it came from
+    p.address = from;
+    p.has_address = true;
+  }
+  current_ = &p;
+  switch (classifyPacket(bytes)) {
+    case PacketKind::Dtls: {
+      DtlsInput result = DtlsInput::Ok;
+      const bool connected = p.peer->handleDtls(bytes, *this, result);
+      if (result == DtlsInput::Garbage) host_.countDropped("dtls garbage", session_id);
+      if (result == DtlsInput::Failed) host_.countDropped("dtls handshake failed", session_id);
+      if (connected) onConnected(room->second, p);
+      break;
+    }
+    case PacketKind::Rtcp: {
+      PeerRtcpEvents events;
+      if (p.peer->handleRtcp(bytes, nowNs(), events)) {
+        onRtcp(room->second, p, events);
+      } else {
+        host_.countDropped("srtcp", session_id);
+      }
+      break;
+    }
+    default:
+      host_.countDropped("unexpected packet", session_id);
+      break;
+  }
+  current_ = nullptr;
+  if (p.peer->dtlsClosed()) drop(session_id, false);
+}
+
+void FanoutWorker::onConnected(Room& room, Peer& p) {
+  common::log::info("media", "webrtc", "viewer connected",
+                    {{"room", p.peer->setup().room}, {"session", p.peer->setup().session_id}});
+  const size_t r = p.peer->rendition();
+  if (r >= room.video.size() || p.peer->setup().video_payload_type < 0) return;
+  const Rendition& cache = room.video[r];
+  const int64_t now = nowNs();
+  if (!cache.gop.empty() && cache.gop.front()->keyframe) {  // fast join: the current GOP at once
+    for (const auto& frame : cache.gop) p.peer->sendVideo(r, *frame, *this, now);
+  } else {
+    host_.requestKeyframe(p.peer->setup().room, cache.name);
+  }
+}
+
+void FanoutWorker::onRtcp(Room& room, Peer& p, const PeerRtcpEvents& events) {
+  const size_t r = p.peer->rendition();
+  if (r < room.video.size()) {
+    if (events.keyframe) host_.requestKeyframe(p.peer->setup().room, room.video[r].name);
+    for (const uint16_t seq : events.nacked) {
+      const auto source = p.peer->sourceSequence(seq);
+      if (!source) continue;
+      const SharedRtpPacket& packet = room.video[r].packets[*source % kPacketCache];
+      if (packet && packet->sequence == *source) p.peer->retransmit(*packet, *this);
+    }
+  }
+  askForPending(room, p);
+}
+
+void FanoutWorker::askForPending(Room& room, Peer& p) {
+  const auto pending = p.peer->pendingRendition();
+  if (pending == p.asked_pending) return;
+  p.asked_pending = pending;
+  if (!pending || *pending >= room.video.size()) return;
+  const Rendition& target = room.video[*pending];
+  // Switch at once when the target's GOP is cached: its keyframe is replayed to this viewer only.
+  if (!target.gop.empty() && target.gop.front()->keyframe) {
+    const int64_t now = nowNs();
+    for (const auto& frame : target.gop) p.peer->sendVideo(*pending, *frame, *this, now);
+  } else {
+    host_.requestKeyframe(p.peer->setup().room, target.name);
+  }
+}
+
+void FanoutWorker::drop(const std::string& session_id, bool send_close) {
+  auto it = peers_.find(session_id);
+  if (it == peers_.end()) return;
+  Peer* p = it->second.get();
+  if (send_close) {
+    current_ = p;
+    p->peer->close(*this);
+    current_ = nullptr;
+  }
+  flush();  // the batch may point at this peer's address
+  auto room = rooms_.find(p->peer->setup().room);
+  if (room != rooms_.end()) std::erase(room->second.peers, p);
+  peers_.erase(it);
+  viewer_count_.fetch_sub(1, std::memory_order_relaxed);
+  host_.onViewerGone(session_id);
+}
+
+void FanoutWorker::tick() {
+  const int64_t now = nowNs();
+  std::vector<std::string> silent;
+  for (auto& [id, p] : peers_) {
+    current_ = p.get();
+    p->peer->handleDtlsTimer(*this);
+    if (now - p->peer->lastAliveNs() > consent_timeout_.count()) silent.push_back(id);
+  }
+  current_ = nullptr;
+  flush();
+  for (const auto& id : silent) {
+    common::log::info("media", "webrtc", "viewer timed out (no consent)", {{"session", id}});
+    drop(id, false);
+  }
+  if (now < next_report_ns_) return;
+  next_report_ns_ = now + kReportIntervalNs;
+  const int64_t unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+  std::vector<ViewerStats> stats;
+  stats.reserve(peers_.size());
+  for (auto& [id, p] : peers_) {
+    current_ = p.get();
+    p->peer->sendReports(*this, now, unix_ns);
+    auto room = rooms_.find(p->peer->setup().room);
+    stats.push_back(p->peer->stats(room != rooms_.end() ? room->second.names : std::vector<std::string>{}));
+  }
+  current_ = nullptr;
+  std::lock_guard lock(stats_mutex_);
+  stats_ = std::move(stats);
+}
+
+}  // namespace airclass::media::webrtc
