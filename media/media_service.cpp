@@ -77,8 +77,8 @@ struct MediaService::Impl {
     uint64_t id_;
   };
 
-  Impl(boost::asio::io_context& io, const common::Config& cfg, hls::HlsStore& store)
-      : loop(io), config(cfg), hls(store) {
+  Impl(boost::asio::io_context& io, const common::Config& cfg, hls::HlsStore& store, webrtc::FanoutInput* out)
+      : loop(io), config(cfg), hls(store), fanout(out) {
     list.store(std::make_shared<const RoomList>());
   }
 
@@ -115,7 +115,8 @@ struct MediaService::Impl {
       }
       b = std::make_shared<Broadcast>(loop);
       const std::string room = request.room;
-      b->media = std::make_unique<RoomMedia>(loop, config, hls, room, [this, room] { refreshSummary(room); });
+      b->media =
+          std::make_unique<RoomMedia>(loop, config, hls, room, [this, room] { refreshSummary(room); }, fanout);
       b->media->beginPublication();
       b->publisher = id;
       b->summary.room = room;
@@ -210,6 +211,7 @@ struct MediaService::Impl {
   boost::asio::io_context& loop;
   const common::Config& config;
   hls::HlsStore& hls;
+  webrtc::FanoutInput* fanout;
   MediaListener* listener = nullptr;
   std::map<std::string, std::shared_ptr<Broadcast>> broadcasts;
   std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> removals;  // ended rooms' HLS, lingering
@@ -218,8 +220,9 @@ struct MediaService::Impl {
   bool shut_down = false;
 };
 
-MediaService::MediaService(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& hls)
-    : impl_(std::make_unique<Impl>(loop, config, hls)) {}
+MediaService::MediaService(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& hls,
+                           webrtc::FanoutInput* fanout)
+    : impl_(std::make_unique<Impl>(loop, config, hls, fanout)) {}
 
 MediaService::~MediaService() {
   // Timers cancelled with their owners: their handlers see operation_aborted and touch nothing.
@@ -232,6 +235,11 @@ std::unique_ptr<ingest::Publication> MediaService::publish(const ingest::Publish
 }
 
 void MediaService::setListener(MediaListener* listener) { impl_->listener = listener; }
+
+void MediaService::requestKeyframe(const std::string& room, const std::string& rendition) {
+  auto it = impl_->broadcasts.find(room);
+  if (it != impl_->broadcasts.end() && it->second->media) it->second->media->requestKeyframe(rendition);
+}
 
 void MediaService::shutdown() { impl_->shutdown(); }
 

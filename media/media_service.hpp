@@ -1,4 +1,4 @@
-// The rooms' media: admits publishers (PublishGate), runs each live room's RoomMedia (ladder + HLS), keeps a
+// The rooms' media: admits publishers (PublishGate), runs each live room's RoomMedia (ladder, HLS, WebRTC), keeps a
 // room through the reconnect grace window, and publishes the list of rooms for other threads.
 // Media loop only, except rooms() which any thread may call.
 #pragma once
@@ -17,6 +17,7 @@
 namespace airclass::media {
 
 namespace hls { class HlsStore; }
+namespace webrtc { class FanoutInput; }
 class RoomMedia;
 
 struct RenditionSummary {
@@ -46,12 +47,16 @@ class MediaListener {
 
 class MediaService final : public ingest::PublishGate {
  public:
-  MediaService(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& hls);
+  // `fanout` (may be null: WebRTC off) receives every broadcast's renditions as RTP; it must outlive the service.
+  MediaService(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& hls,
+               webrtc::FanoutInput* fanout = nullptr);
   ~MediaService() override;
 
   std::unique_ptr<ingest::Publication> publish(const ingest::PublishRequest& request) override;
 
   void setListener(MediaListener* listener);
+  // The fan-out's keyframe request for a room's rendition (FanoutListener, relayed by the server).
+  void requestKeyframe(const std::string& room, const std::string& rendition);
   // Ends every broadcast (playlists get EXT-X-ENDLIST). Called before the loop stops.
   void shutdown();
 

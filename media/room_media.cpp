@@ -11,6 +11,7 @@
 #include "media/hls/hls_store.hpp"
 #include "media/hls/master_playlist.hpp"
 #include "media/hls/rendition_packager.hpp"
+#include "media/webrtc_feed.hpp"
 
 namespace airclass::media {
 
@@ -37,9 +38,10 @@ std::string videoCodecs(const VideoConfig& config) {
 }  // namespace
 
 RoomMedia::RoomMedia(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& store,
-                     std::string room, std::function<void()> on_change)
+                     std::string room, std::function<void()> on_change, webrtc::FanoutInput* fanout)
     : loop_(loop), config_(config), store_(store), room_(std::move(room)), on_change_(std::move(on_change)) {
   audio_ = makePackager(kAudioName, TrackKind::Audio);
+  if (fanout) webrtc_ = std::make_unique<WebrtcFeed>(*fanout, room_);
 }
 
 RoomMedia::~RoomMedia() = default;
@@ -105,6 +107,7 @@ void RoomMedia::onVideoConfig(const VideoConfig& config) {
   video_config_ = checked;
   wait_keyframe_ = true;
   if (source_) source_->setVideoConfig(checked);  // new init segment + discontinuity
+  if (source_ && webrtc_) webrtc_->setVideo(kSourceName, checked, estimateSourceBps(checked.width, checked.height));
   if (ladder_) ladder_->setVideoConfig(checked);  // rungs keep their size
   if (master_published_) {
     master_published_ = false;
@@ -117,6 +120,7 @@ void RoomMedia::startVideo(const VideoConfig& config) {
   if (config_.transcode.passthrough) {
     source_ = makePackager(kSourceName, TrackKind::Video);
     source_->setVideoConfig(config);
+    if (webrtc_) webrtc_->setVideo(kSourceName, config, estimateSourceBps(config.width, config.height));
   }
   const auto settings = pipeline::LadderSettings::fromConfig(config_.transcode);
   auto plan = pipeline::Ladder::plan(settings, config.width, config.height, !config_.transcode.passthrough);
@@ -179,6 +183,7 @@ void RoomMedia::onFrame(const EncodedFrame& frame) {
 
   if (video) {
     if (source_) source_->push(mapped);
+    if (source_ && webrtc_) webrtc_->pushVideo(kSourceName, mapped);
     if (ladder_) ladder_->pushVideo(mapped);
   } else if (ladder_) {
     ladder_->pushAudio(mapped);
@@ -192,7 +197,18 @@ void RoomMedia::finish() {
   if (source_) source_->finish();
   for (auto& rung : rungs_) rung.packager->finish();
   audio_->finish();
+  if (webrtc_) webrtc_->end();
   common::log::info(kComponent, kTopic, "broadcast finished", {{"room", room_}});
+}
+
+void RoomMedia::requestKeyframe(const std::string& rendition) {
+  if (finished_) return;
+  if (rendition == kSourceName) {
+    common::log::debug(kComponent, kTopic, "keyframe request for the passthrough source ignored",
+                       {{"room", room_}});
+    return;
+  }
+  if (ladder_) ladder_->requestKeyframe();
 }
 
 std::vector<RenditionSummary> RoomMedia::renditions() const {
@@ -244,22 +260,33 @@ void RoomMedia::onRungConfig(size_t rung, const VideoConfig& config) {
   if (rung >= rungs_.size()) return;
   rungs_[rung].config = config;
   rungs_[rung].packager->setVideoConfig(config);
+  if (webrtc_) webrtc_->setVideo(rungs_[rung].plan.name, config, rungs_[rung].plan.video_kbps * 1000);
   maybePublishMaster();
 }
 
 void RoomMedia::onRungFrame(size_t rung, const EncodedFrame& frame) {
-  if (rung < rungs_.size()) rungs_[rung].packager->push(frame);
+  if (rung >= rungs_.size()) return;
+  rungs_[rung].packager->push(frame);
+  if (webrtc_) webrtc_->pushVideo(rungs_[rung].plan.name, frame);
 }
 
 void RoomMedia::onEncodedAudioConfig(const AudioConfig& config) { audio_->setAudioConfig(config); }
 
 void RoomMedia::onEncodedAudioFrame(const EncodedFrame& frame) { audio_->push(frame); }
 
+void RoomMedia::onOpusFrame(const EncodedFrame& frame) {
+  if (webrtc_) webrtc_->pushOpus(frame);
+}
+
 void RoomMedia::onLadderError(const std::string& message) {
   common::log::error(kComponent, kTopic, "transcoder failed; the passthrough continues",
                      {{"room", room_}, {"error", message}});
   for (auto& rung : rungs_) rung.packager->finish();
   audio_->finish();
+  if (webrtc_) {
+    for (const auto& rung : rungs_) webrtc_->removeVideo(rung.plan.name);
+    webrtc_->removeAudio();
+  }
   // Never destroy the ladder inside its own callback: at the end of this loop turn.
   boost::asio::post(loop_, [dead = std::move(ladder_)]() mutable { dead.reset(); });
 }

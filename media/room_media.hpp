@@ -1,6 +1,6 @@
 // One room's broadcast: maps every publisher (and every reconnect) onto one continuous broadcast timeline,
 // feeds the passthrough rendition and the transcoding ladder, packages each rendition for HLS and publishes
-// the room's master playlist. Media loop only.
+// the room's master playlist, and feeds every rendition to the WebRTC fan-out. Media loop only.
 #pragma once
 #include <boost/asio/io_context.hpp>
 
@@ -25,12 +25,17 @@ namespace hls {
 class HlsStore;
 class RenditionPackager;
 }  // namespace hls
+namespace webrtc {
+class FanoutInput;
+}  // namespace webrtc
+class WebrtcFeed;
 
 class RoomMedia final : private pipeline::LadderListener {
  public:
-  // `on_change` runs (on the loop) when the room's renditions become known or change.
+  // `on_change` runs (on the loop) when the room's renditions become known or change. `fanout` (may be null:
+  // WebRTC off) receives every rendition as RTP.
   RoomMedia(boost::asio::io_context& loop, const common::Config& config, hls::HlsStore& store, std::string room,
-            std::function<void()> on_change);
+            std::function<void()> on_change, webrtc::FanoutInput* fanout = nullptr);
   ~RoomMedia() override;
   RoomMedia(const RoomMedia&) = delete;
   RoomMedia& operator=(const RoomMedia&) = delete;
@@ -43,8 +48,11 @@ class RoomMedia final : private pipeline::LadderListener {
   void onAudioConfig(const AudioConfig& config);
   // Publisher-timeline frames; dropped (with a rate-limited warning) when they cannot be used.
   void onFrame(const EncodedFrame& frame);
-  // The broadcast is over: the ladder stops and every playlist gets EXT-X-ENDLIST.
+  // The broadcast is over: the ladder stops, every playlist gets EXT-X-ENDLIST, WebRTC viewers are closed.
   void finish();
+  // A WebRTC viewer of `rendition` needs a keyframe: every ladder rung cuts one on its next frame (aligned).
+  // The passthrough source cannot be asked: its keyframes come when the publisher sends them.
+  void requestKeyframe(const std::string& rendition);
 
   const std::string& room() const { return room_; }
   std::vector<RenditionSummary> renditions() const;
@@ -68,6 +76,7 @@ class RoomMedia final : private pipeline::LadderListener {
   void onRungFrame(size_t rung, const EncodedFrame& frame) override;
   void onEncodedAudioConfig(const AudioConfig& config) override;
   void onEncodedAudioFrame(const EncodedFrame& frame) override;
+  void onOpusFrame(const EncodedFrame& frame) override;
   void onLadderError(const std::string& message) override;
 
   boost::asio::io_context& loop_;
@@ -85,6 +94,7 @@ class RoomMedia final : private pipeline::LadderListener {
   std::unique_ptr<hls::RenditionPackager> audio_;
   std::vector<Rung> rungs_;
   std::unique_ptr<pipeline::Ladder> ladder_;
+  std::unique_ptr<WebrtcFeed> webrtc_;  // null when WebRTC is off
   bool master_published_ = false;
   bool finished_ = false;
 

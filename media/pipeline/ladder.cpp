@@ -34,6 +34,9 @@ constexpr int kRungQueueFrames = 30;
 constexpr int kMaxPendingFrames = 600;
 // Safety net only: the aligned keyframes come from force-key-unit events.
 constexpr int kKeyIntMax = 600;
+// Sink ids of the audio appsinks (rungs are 0, 1, ...).
+constexpr int kAacSink = -1;
+constexpr int kOpusSink = -2;
 
 constexpr std::array<const char*, 10> kPresets{"ultrafast", "superfast", "veryfast", "faster", "fast",
                                                "medium",    "slow",      "slower",   "veryslow", "placebo"};
@@ -79,7 +82,7 @@ std::vector<RungPlan> Ladder::plan(const LadderSettings& settings, int source_wi
 struct Ladder::Shared : std::enable_shared_from_this<Ladder::Shared> {
   struct Sink {
     Shared* shared = nullptr;
-    int rung = -1;       // -1: audio
+    int rung = -1;       // kAacSink, kOpusSink, or the rung index
     SinkReader reader;   // streaming thread of this sink
   };
 
@@ -96,7 +99,8 @@ struct Ladder::Shared : std::enable_shared_from_this<Ladder::Shared> {
   std::atomic<int> pending{0};
   common::log::RateLimit drop_log{std::chrono::seconds(5)};
 
-  // Keyframe alignment (the decoder's streaming thread only).
+  // Keyframe alignment (the decoder's streaming thread only, except the request flag).
+  std::atomic<bool> key_requested{false};
   uint64_t key_interval_ns = 1'000'000'000;
   bool key_started = false;
   uint64_t next_key_slot = 0;
@@ -123,9 +127,11 @@ GstPadProbeReturn keyframeProbe(GstPad* pad, GstPadProbeInfo* info, gpointer use
   if (!shared->key_started) {  // the encoders start with a keyframe anyway
     shared->key_started = true;
     shared->next_key_slot = slot + 1;
+    shared->key_requested.store(false, std::memory_order_relaxed);
     return GST_PAD_PROBE_OK;
   }
-  if (slot < shared->next_key_slot) return GST_PAD_PROBE_OK;
+  const bool requested = shared->key_requested.exchange(false, std::memory_order_relaxed);
+  if (slot < shared->next_key_slot && !requested) return GST_PAD_PROBE_OK;
   shared->next_key_slot = slot + 1;
   GstClockTime running_time = pts;
   if (GstEvent* segment_event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0)) {
@@ -163,7 +169,9 @@ GstFlowReturn onNewSample(GstAppSink* appsink, gpointer user) {
     if (!s) return;
     if (frame) s->pending.fetch_sub(1, std::memory_order_relaxed);
     if (!s->listener) return;
-    if (rung < 0) {
+    if (rung == kOpusSink) {
+      if (frame) s->listener->onOpusFrame(*frame);
+    } else if (rung == kAacSink) {
       if (audio_config) s->listener->onEncodedAudioConfig(*audio_config);
       if (frame && s->listener) s->listener->onEncodedAudioFrame(*frame);
     } else {
@@ -221,11 +229,16 @@ std::string pipelineDescription(const LadderSettings& settings, const std::vecto
         << " caps=\"video/x-h264,stream-format=avc,alignment=au\" sync=false async=false max-buffers=8 drop=false ";
     }
   }
+  // The audio is decoded and resampled once, then encoded twice: AAC for HLS, Opus for WebRTC.
   d << "appsrc name=asrc format=time is-live=true do-timestamp=false block=false ! avdec_aac ! audioconvert ! "
-       "audioresample ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac bitrate="
+       "audioresample ! audio/x-raw,rate=48000,channels=2 ! tee name=atee "
+       "atee. ! queue max-size-buffers=50 max-size-bytes=0 max-size-time=0 ! audioconvert ! avenc_aac bitrate="
     << settings.audio_kbps * 1000
     << " ! appsink name=audio caps=\"audio/mpeg,mpegversion=4,stream-format=raw\" sync=false async=false "
-       "max-buffers=8 drop=false";
+       "max-buffers=8 drop=false "
+       "atee. ! queue max-size-buffers=50 max-size-bytes=0 max-size-time=0 ! audioconvert ! opusenc bitrate="
+    << std::clamp(settings.audio_kbps * 1000, 6000, 510000)
+    << " frame-size=20 ! appsink name=opus caps=\"audio/x-opus\" sync=false async=false max-buffers=8 drop=false";
   return d.str();
 }
 
@@ -262,14 +275,15 @@ Ladder::Ladder(boost::asio::io_context& loop, std::string room, const LadderSett
     auto ctx = std::make_unique<Shared::Sink>();
     ctx->shared = shared_.get();
     ctx->rung = rung;
-    ctx->reader.kind = rung < 0 ? TrackKind::Audio : TrackKind::Video;
+    ctx->reader.kind = rung < 0 ? TrackKind::Audio : TrackKind::Video;  // the audio sinks
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = onNewSample;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink.get()), &callbacks, ctx.get(), nullptr);
     shared_->sinks.push_back(std::move(ctx));
   };
   for (size_t i = 0; i < rungs_.size(); ++i) attach("rung" + std::to_string(i), static_cast<int>(i));
-  attach("audio", -1);
+  attach("audio", kAacSink);
+  attach("opus", kOpusSink);
 
   // The pipeline keeps these alive; the raw pointers live as long as shared_->pipeline.
   GstObjectPtr<GstElement> audio_src(gst_bin_get_by_name(bin, "asrc"));
@@ -334,6 +348,8 @@ void Ladder::setAudioConfig(const AudioConfig& config) {
 
 bool Ladder::pushVideo(const EncodedFrame& frame) { return push(TrackKind::Video, frame); }
 bool Ladder::pushAudio(const EncodedFrame& frame) { return push(TrackKind::Audio, frame); }
+
+void Ladder::requestKeyframe() { shared_->key_requested.store(true, std::memory_order_relaxed); }
 
 bool Ladder::failed() const { return shared_->listener == nullptr; }
 

@@ -1,6 +1,6 @@
 // One broadcast's transcoder: a GStreamer pipeline that decodes the publisher's H.264 once and encodes every
-// rung of the ABR ladder with keyframes aligned across rungs, plus the audio re-encoded to AAC. Output goes
-// to a LadderListener on the media loop. Media loop only.
+// rung of the ABR ladder with keyframes aligned across rungs, plus the audio re-encoded to AAC (HLS) and Opus
+// (WebRTC). Output goes to a LadderListener on the media loop. Media loop only.
 #pragma once
 #include <boost/asio/io_context.hpp>
 
@@ -61,6 +61,10 @@ class Ladder {
   // the input queue is over its bound and waiting for a keyframe, or the ladder failed). Never block.
   bool pushVideo(const EncodedFrame& frame);
   bool pushAudio(const EncodedFrame& frame);
+
+  // Every rung cuts a keyframe on the next decoded frame (a WebRTC viewer asked for one). All rungs, not just
+  // `rung`, so keyframes stay aligned across the ladder; the regular interval restarts from there.
+  void requestKeyframe();
 
   bool failed() const;
 

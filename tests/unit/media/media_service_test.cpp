@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "media/hls/hls_store.hpp"
 #include "media/ingest/demo_source.hpp"
+#include "tests/unit/media/recording_fanout.hpp"
 #include "tests/unit/media/test_media.hpp"
 
 namespace airclass::media {
@@ -42,7 +43,7 @@ class MediaServiceTest : public ::testing::Test {
     config.ingest.reconnect_grace_s = 1;
     config.transcode.ladder = {{"360p", 360, 600}, {"240p", 240, 300}, {"1080p", 1080, 5000}};
     config.transcode.x264_preset = "ultrafast";
-    service = std::make_unique<MediaService>(loop, config, store);
+    service = std::make_unique<MediaService>(loop, config, store, &fanout);
     service->setListener(&events);
   }
 
@@ -95,6 +96,7 @@ class MediaServiceTest : public ::testing::Test {
   common::Config config;
   boost::asio::io_context loop;
   hls::HlsStore store;
+  test::RecordingFanout fanout;
   Events events;
   std::unique_ptr<MediaService> service;
 };
@@ -228,6 +230,48 @@ TEST_F(MediaServiceTest, PublishesMasterAndMediaPlaylistsThenResumesAndEnds) {
   // A new broadcast in the same room starts fresh.
   auto next = startBroadcast("math");
   EXPECT_EQ(events.started.size(), 2u);
+}
+
+TEST_F(MediaServiceTest, FeedsEveryRenditionToTheFanoutAndForwardsKeyframeRequests) {
+  config.transcode.keyframe_interval_s = 10.0;  // over 3 s the rungs cut only their first and requested keyframes
+  const auto video = test::encodeVideo(640, 360, 30, 90, 90);  // 3 s, one keyframe: the source has no other
+  const auto audio = test::encodeAudio(3.0);
+  auto pub = publish("bio");
+  pub->onVideoConfig(*video.video_config);
+  pub->onAudioConfig(*audio.audio_config);
+  int fed = 0;
+  test::PacedFeeder feeder(loop, test::interleave(video, &audio), [&](const EncodedFrame& f) {
+    pub->onFrame(f);
+    if (f.kind == TrackKind::Video && ++fed == 45) {
+      service->requestKeyframe("bio", "240p");     // a viewer of a rung: every rung cuts one, aligned
+      service->requestKeyframe("bio", "source");   // the passthrough cannot be forced
+      service->requestKeyframe("nowhere", "240p");  // no such room: ignored
+    }
+  }, 2.0);
+  ASSERT_TRUE(test::runUntil(loop, [&] {
+    return feeder.done() && fanout.count("bio/360p") >= 85 && fanout.count("bio/240p") >= 85 &&
+           fanout.count("bio/audio") >= 120;
+  })) << fanout.count("bio/360p") << " " << fanout.count("bio/240p") << " " << fanout.count("bio/audio");
+
+  const auto& tracks = fanout.tracks["bio"].back();
+  std::vector<std::string> names;
+  for (const auto& t : tracks.video) names.push_back(t.rendition);
+  EXPECT_EQ(names, (std::vector<std::string>{"240p", "360p", "source"})) << "lowest bandwidth first";
+  ASSERT_TRUE(tracks.audio);
+  EXPECT_EQ(tracks.audio->clock_rate, 48000u);
+  EXPECT_EQ(fanout.count("bio/source"), video.frames.size());
+  EXPECT_EQ(fanout.keyframes("bio/source"), 1u);
+  EXPECT_EQ(fanout.keyframes("bio/360p"), 2u) << "the first and the requested one";
+  std::vector<int64_t> keys[2];
+  for (int i = 0; i < 2; ++i) {
+    for (const auto& f : fanout.frames[i == 0 ? "bio/360p" : "bio/240p"]) {
+      if (f->keyframe) keys[i].push_back(f->pts_ns);
+    }
+  }
+  EXPECT_EQ(keys[0], keys[1]);
+
+  service->shutdown();
+  EXPECT_EQ(fanout.ended, std::vector<std::string>{"bio"});
 }
 
 TEST_F(MediaServiceTest, ShutdownEndsEveryBroadcast) {

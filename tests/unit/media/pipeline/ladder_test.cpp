@@ -19,12 +19,14 @@ struct Collector : LadderListener {
   std::map<size_t, std::vector<EncodedFrame>> frames;
   std::vector<AudioConfig> audio_configs;
   std::vector<EncodedFrame> audio_frames;
+  std::vector<EncodedFrame> opus_frames;
   std::vector<std::string> errors;
 
   void onRungConfig(size_t rung, const VideoConfig& config) override { configs[rung].push_back(config); }
   void onRungFrame(size_t rung, const EncodedFrame& frame) override { frames[rung].push_back(frame); }
   void onEncodedAudioConfig(const AudioConfig& config) override { audio_configs.push_back(config); }
   void onEncodedAudioFrame(const EncodedFrame& frame) override { audio_frames.push_back(frame); }
+  void onOpusFrame(const EncodedFrame& frame) override { opus_frames.push_back(frame); }
   void onLadderError(const std::string& message) override { errors.push_back(message); }
 };
 
@@ -117,9 +119,9 @@ TEST(Ladder, EncodesEveryRungWithAlignedKeyframesAndAudio) {
   }, 2.0);
   ASSERT_TRUE(test::runUntil(loop, [&] {
     return feeder.done() && collector.frames[0].size() >= kFrames - 1 && collector.frames[1].size() >= kFrames - 1 &&
-           collector.audio_frames.size() > 100;
+           collector.audio_frames.size() > 100 && collector.opus_frames.size() > 120;
   })) << "rung0=" << collector.frames[0].size() << " rung1=" << collector.frames[1].size()
-      << " audio=" << collector.audio_frames.size();
+      << " audio=" << collector.audio_frames.size() << " opus=" << collector.opus_frames.size();
   EXPECT_TRUE(collector.errors.empty());
 
   // Sizes from the encoders' own caps (h264parse reads them from the SPS).
@@ -165,6 +167,21 @@ TEST(Ladder, EncodesEveryRungWithAlignedKeyframesAndAudio) {
     EXPECT_GT(f.pts_ns, last);
     last = f.pts_ns;
   }
+
+  // Opus beside the AAC: 20 ms packets on the same timeline (after the first, which the encoder's look-ahead
+  // shifts), each a complete Opus packet with the stereo flag of its TOC byte set.
+  last = -1;
+  for (size_t i = 0; i < collector.opus_frames.size(); ++i) {
+    const auto& f = collector.opus_frames[i];
+    EXPECT_EQ(f.kind, TrackKind::Audio);
+    EXPECT_GE(f.pts_ns, kOffset - 100'000'000);
+    if (i >= 2) {
+      EXPECT_EQ(f.pts_ns - last, 20'000'000) << "packet " << i;
+    }
+    last = f.pts_ns;
+    ASSERT_TRUE(f.data && !f.data->empty());
+    EXPECT_TRUE(f.data->front() & 0x04) << "stereo";
+  }
 }
 
 TEST(Ladder, SourceBelowEveryRungStillEncodesAudio) {
@@ -178,7 +195,35 @@ TEST(Ladder, SourceBelowEveryRungStillEncodesAudio) {
   EXPECT_FALSE(ladder.pushVideo(video.frames.front()));
   ladder.setAudioConfig(*audio.audio_config);
   for (const auto& f : audio.frames) EXPECT_TRUE(ladder.pushAudio(f));
-  EXPECT_TRUE(test::runUntil(loop, [&] { return collector.audio_frames.size() > 20; }));
+  EXPECT_TRUE(test::runUntil(loop, [&] { return collector.audio_frames.size() > 20 && collector.opus_frames.size() > 20; }));
+}
+
+TEST(Ladder, KeyframeRequestCutsEveryRungOnTheSameFrame) {
+  // A 10 s interval: over 2 s the only keyframes are the first and the requested one.
+  constexpr int kFrames = 60;
+  auto video = encodeVideo(640, 360, 30, kFrames, 60);
+  boost::asio::io_context loop;
+  Collector collector;
+  const auto s = settings(10.0);
+  Ladder ladder(loop, "room4", s, Ladder::plan(s, 640, 360, false), *video.video_config, collector);
+  ASSERT_EQ(ladder.rungs().size(), 2u);
+  int fed = 0;
+  test::PacedFeeder feeder(loop, video.frames, [&](const EncodedFrame& f) {
+    EXPECT_TRUE(ladder.pushVideo(f));
+    if (++fed == kFrames / 2) ladder.requestKeyframe();
+  }, 2.0);
+  ASSERT_TRUE(test::runUntil(loop, [&] {
+    return feeder.done() && collector.frames[0].size() >= kFrames - 1 && collector.frames[1].size() >= kFrames - 1;
+  }));
+  std::set<int64_t> keys[2];
+  for (size_t rung = 0; rung < 2; ++rung) {
+    for (const auto& f : collector.frames[rung]) {
+      if (f.keyframe) keys[rung].insert(f.pts_ns);
+    }
+  }
+  EXPECT_EQ(keys[0].size(), 2u);
+  EXPECT_EQ(keys[0], keys[1]);
+  EXPECT_GT(*keys[0].rbegin(), video.frames[kFrames / 2 - 2].pts_ns);
 }
 
 }  // namespace
