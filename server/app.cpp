@@ -23,6 +23,7 @@
 #include "media/ingest/srt_listener.hpp"
 #include "media/media_service.hpp"
 #include "server/api_routes.hpp"
+#include "server/demo_routes.hpp"
 #include "server/hls_routes.hpp"
 #include "server/http_metrics.hpp"
 #include "server/http_router.hpp"
@@ -194,6 +195,7 @@ void App::start() {
   api.metrics = &s.metrics;
   api.start_time_unix_s = unixSeconds();
   addApiRoutes(s.router, std::move(api));
+  if (config.demo) addDemoRoutes(s.router, config.auth.secret);  // GET /api/v1/demo/token
   addSignalingRoutes(s.router, *s.signaling);
   addHlsRoutes(s.router, std::make_shared<media::hls::HlsHttp>(s.hls_store, hls_settings), hls_settings);
   const auto web_root = StaticFiles::findWebRoot(config.http.web_root);

@@ -307,6 +307,7 @@ void ClassroomService::join(PeerId id, Peer& peer, const std::string& room_name,
   j.moderation = r.qna->moderation();
   j.presence = presenceFor(r, peer.claims.role);
   j.questions = r.qna->snapshot(isModerator(peer.claims.role), p::QuestionOrder::Votes);
+  j.question_max_chars = settings_.question_max_chars;
   reply(id, re, std::move(j));
   common::log::debug("signaling", "ws", "joined",
                      {{"room", room_name}, {"user", peer.claims.sub}, {"role", common::toString(peer.claims.role)}});
@@ -374,7 +375,8 @@ void ClassroomService::resume(PeerId id, Peer& peer, const p::Resume& request, c
       if (!e->moderators_only || mod) events.push_back(e);
     }
   }
-  p::Resumed res{room_name, peer.resume_token, r.live, r.hls_url, events.size(), !missed.has_value()};
+  p::Resumed res{room_name, peer.resume_token, r.live, r.hls_url, events.size(), !missed.has_value(),
+                 presenceFor(r, peer.claims.role)};
   reply(id, re, std::move(res));
   if (!missed) {
     reply(id, "", p::Questions{p::QuestionOrder::Votes, r.qna->lastSeq(), r.qna->moderation(),

@@ -100,6 +100,7 @@ struct Joined {
   bool moderation = false;
   PresenceView presence;
   std::vector<QuestionView> questions;
+  int question_max_chars = 0;  // the ask limit, so pages can show it; 0: not sent
 };
 struct Resumed {
   std::string room;
@@ -108,6 +109,7 @@ struct Resumed {
   std::string hls_url;
   uint64_t replayed = 0;       // Q&A events that follow this reply
   bool snapshot = false;       // history too short: a "questions" message with the full list follows instead
+  PresenceView presence;       // the room now (presence events only carry changes)
 };
 struct Left {};
 struct Pong { int64_t time_ms = 0; };

@@ -321,6 +321,7 @@ std::string encodeServer(const ServerMessage& message) {
                    j["moderation"] = m.moderation;
                    j["presence"] = toJson(m.presence);
                    j["questions"] = toJson(m.questions);
+                   if (m.question_max_chars > 0) j["question_max_chars"] = m.question_max_chars;
                  },
                  [&](const Resumed& m) {
                    j["room"] = m.room;
@@ -329,6 +330,7 @@ std::string encodeServer(const ServerMessage& message) {
                    if (!m.hls_url.empty()) j["hls_url"] = m.hls_url;
                    j["replayed"] = m.replayed;
                    j["snapshot"] = m.snapshot;
+                   j["presence"] = toJson(m.presence);
                  },
                  [](const Left&) {},
                  [&](const Pong& m) { j["time_ms"] = m.time_ms; },

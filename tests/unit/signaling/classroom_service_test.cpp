@@ -116,6 +116,7 @@ TEST_F(ClassroomTest, PresenceTeacherSeesRosterStudentsACount) {
   json joined = sink.of(s1, "joined")[0];
   EXPECT_EQ(joined["presence"]["counts"]["total"], 2);
   EXPECT_FALSE(joined["presence"].contains("participants"));
+  EXPECT_EQ(joined["question_max_chars"], settings.question_max_chars);  // pages show the ask limit
   sink.clear();
   svc->tick();
   json to_teacher = sink.of(t, "presence").at(0);
@@ -192,6 +193,8 @@ TEST_F(ClassroomTest, ResumeWithinGraceContinuesAndReplaysMissedQna) {
   json resumed = sink.of(s2, "resumed").at(0);
   EXPECT_EQ(resumed["replayed"], 2);
   EXPECT_TRUE(resumed["live"]);
+  EXPECT_EQ(resumed["presence"]["counts"]["total"], 2);  // the room now: the teacher and the resumed student
+  EXPECT_FALSE(resumed["presence"].contains("participants"));  // students see a count only
   auto events = sink.of(s2, "qna");
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0]["action"], "asked");

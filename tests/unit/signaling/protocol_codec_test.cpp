@@ -120,7 +120,12 @@ TEST(ProtocolCodec, EncodesEveryServerMessage) {
   EXPECT_EQ(j["questions"][0]["votes"], 3);
   EXPECT_FALSE(j["questions"][0].contains("author"));
 
-  EXPECT_EQ(enc("3", Resumed{"r", "t2", true, "/hls/r/index.m3u8", 2, false})["replayed"], 2);
+  j = enc("3", Resumed{"r", "t2", true, "/hls/r/index.m3u8", 2, false, PresenceView{Counts{1, 2, 0}, std::nullopt}});
+  EXPECT_EQ(j["replayed"], 2);
+  EXPECT_EQ(j["presence"]["counts"]["total"], 3);
+  EXPECT_FALSE(j["presence"].contains("participants"));
+  joined.question_max_chars = 500;
+  EXPECT_EQ(enc("2", joined)["question_max_chars"], 500);
   EXPECT_EQ(enc("4", Left{})["type"], "left");
   EXPECT_EQ(enc("5", Pong{123})["time_ms"], 123);
   EXPECT_EQ(enc("6", Ok{7})["question_id"], 7);
