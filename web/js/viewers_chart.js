@@ -94,13 +94,13 @@ export class ViewersChart {
     this.loadedAt = Date.now();
     const range = this.range;
     const wanted = rooms.slice(0, MAX_ROOMS);
-    let results;
+    // A room whose history fails (e.g. gone meanwhile) is drawn from the live data only.
+    const settled = await Promise.allSettled([null, ...wanted].map((room) => this.fetchHistory(range, room)));
+    let results = settled.map((s) => (s.status === 'fulfilled' ? s.value : null));
     let note = '';
-    try {
-      results = await Promise.all([null, ...wanted].map((room) => this.fetchHistory(range, room)));
-    } catch (err) {
+    if (settled[0].status === 'rejected') {
       results = null;
-      note = 'History is not available (' + err.message + '); showing the live data only.';
+      note = 'History is not available (' + settled[0].reason.message + '); showing the live data only.';
     }
     if (gen !== this.generation) return;
     this.rooms = wanted;
