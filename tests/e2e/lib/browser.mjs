@@ -11,14 +11,15 @@ const { chromium } = require('playwright-core');
 
 export const chromiumPath = process.env.AIRCLASS_CHROMIUM || '/usr/bin/chromium';
 
-export async function launchBrowser() {
+// extraArgs: more Chromium flags, e.g. the fake camera and microphone for a WHIP publisher.
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airclass-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
     headless: true,
     args: [
       '--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs,
     ],
     viewport: { width: 1280, height: 800 },
   });
