@@ -21,6 +21,7 @@
 #include "media/ingest/demo_source.hpp"
 #include "media/ingest/rtmp/rtmp_server.hpp"
 #include "media/ingest/srt_listener.hpp"
+#include "media/ingest/whip_ingest.hpp"
 #include "media/media_service.hpp"
 #include "server/api_routes.hpp"
 #include "server/demo_routes.hpp"
@@ -31,6 +32,8 @@
 #include "server/signaling_routes.hpp"
 #include "server/static_files.hpp"
 #include "server/static_routes.hpp"
+#include "server/whip_gateway.hpp"
+#include "server/whip_routes.hpp"
 #include "signaling/signaling_service.hpp"
 
 namespace airclass::server {
@@ -111,6 +114,7 @@ struct App::Impl {
   std::unique_ptr<media::ingest::rtmp::RtmpServer> rtmp;
   std::unique_ptr<media::ingest::SrtListener> srt;
   std::unique_ptr<media::ingest::DemoSource> demo;
+  std::unique_ptr<media::ingest::WhipIngest> whip;
 
   // HTTP side: signaling lives on the HTTP thread once it serves (built before, destroyed after).
   HttpRouter router;
@@ -118,6 +122,7 @@ struct App::Impl {
   std::unique_ptr<signaling::SignalingService> signaling;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<BroadcastRelay> relay;
+  std::unique_ptr<WhipGateway> whip_gateway;  // HTTP thread -> media loop (whip) -> wake-up
 
   void startMedia();
   void logDemo() const;
@@ -133,6 +138,8 @@ void App::Impl::startMedia() {
     startPart("rtmp.port " + hostPort(config.rtmp.host, config.rtmp.port), [this] { rtmp->start(); });
     srt = std::make_unique<media::ingest::SrtListener>(media_loop, config, *media);
     startPart("srt.port " + hostPort(config.srt.host, config.srt.port), [this] { srt->start(); });
+    whip = std::make_unique<media::ingest::WhipIngest>(media_loop, config, *media);
+    whip_gateway->setIngest(whip.get());
     if (config.demo) {
       demo = std::make_unique<media::ingest::DemoSource>(media_loop, config, *media);
       startPart("demo", [this] { demo->start("demo"); });
@@ -198,6 +205,9 @@ void App::start() {
   if (config.demo) addDemoRoutes(s.router, config.auth.secret);  // GET /api/v1/demo/token
   addSignalingRoutes(s.router, *s.signaling);
   addHlsRoutes(s.router, std::make_shared<media::hls::HlsHttp>(s.hls_store, hls_settings), hls_settings);
+  // The media loop wakes HTTP when an answer is ready; http exists from before media starts until it stopped.
+  s.whip_gateway = std::make_unique<WhipGateway>(s.media_loop, [&s] { s.http->wake(); });
+  addWhipRoutes(s.router, *s.whip_gateway, config.auth.secret);
   const auto web_root = StaticFiles::findWebRoot(config.http.web_root);
   if (web_root.empty()) common::log::warn("server", "http", "no web root found: pages are not served");
   addStaticRoutes(s.router, std::make_shared<StaticFiles>(web_root));
@@ -257,6 +267,8 @@ void App::stop() {
     if (s.media) s.media->shutdown();
     if (s.demo) s.demo->stop();
     s.demo.reset();
+    if (s.whip_gateway) s.whip_gateway->setIngest(nullptr);
+    s.whip.reset();
     s.srt.reset();
     s.rtmp.reset();
     s.media.reset();

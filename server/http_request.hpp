@@ -2,6 +2,7 @@
 // and ask again on the next wake-up or at the deadline). Value types; made and used on the HTTP thread.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,7 @@ struct HttpRequest {
   std::string body;   // POST/PUT/PATCH, bounded by the server
   std::string peer;   // remote address
   bool deadline_passed = false;  // a parked request's last call: the route must answer now
+  uint64_t id = 0;  // unique per request in this process: a parked route finds its pending work by it
 
   // The value of a header (lower-case name), empty when absent.
   std::string_view header(std::string_view name) const;

@@ -108,6 +108,7 @@ struct HttpServer::Impl {
 
   // Service thread only.
   std::unordered_map<lws*, Transaction> transactions;
+  uint64_t next_request_id = 0;
   std::unordered_set<lws*> parked;
   std::unordered_map<lws*, std::string> peer_of;
   std::unordered_map<std::string, int> per_ip;
@@ -256,6 +257,7 @@ int HttpServer::Impl::onRequest(lws* wsi) {
   int uri_len = 0;
   const int method = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
   HttpRequest& req = t.request;
+  req.id = ++next_request_id;
   req.method = toMethod(method);
   if (uri && uri_len > 0) req.path.assign(uri, static_cast<size_t>(uri_len));
   if (const size_t q = req.path.find('?'); q != std::string::npos) {

@@ -1,0 +1,26 @@
+// What a WHIP publisher's SDP offer (RFC 9725) sends us, checked before any pipeline is built: one video section
+// with H.264 (packetization-mode=1, an 8-bit 4:2:0 profile: baseline, main or high) or VP8, and at most one audio
+// section, with Opus. H.264 wins over VP8 whatever the offer's order: it is ingested without re-encoding.
+// Pure; any thread. Throws common::Error at this request boundary: BadRequest (malformed, nothing to publish),
+// Unsupported (no codec we take).
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace airclass::media::ingest {
+
+struct WhipOffer {
+  enum class Video { H264, VP8 };
+
+  Video video = Video::H264;
+  int video_payload = -1;
+  std::string video_mid;
+  int audio_payload = -1;  // Opus; -1 without audio
+  std::string audio_mid;
+
+  static WhipOffer check(std::string_view sdp);
+};
+
+std::string_view toString(WhipOffer::Video video);
+
+}  // namespace airclass::media::ingest
