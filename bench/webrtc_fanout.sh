@@ -6,8 +6,8 @@
 # the server's CPU from /proc/<pid>/stat. A server stops climbing at the first step with loss > 0.5 %, a
 # saturated core (> 95 %) or < 99 % of the viewers connected. Then perf profiles AirClass at its highest load.
 # Usage: bench/webrtc_fanout.sh [steps="100 250 500 1000 1500 2000 3000 4000 5000 6000"]
-# Env: BUILD=build  MEASURE=15 (s)  WARMUP=5 (s)  RAMP=200 (viewers/s)  ONLY=airclass|janus  VERIFY=1 (unprotect
-#      every Nth packet)  JANUS_EVENT_LOOPS=1  PERF=1 (profile AirClass)
+# Env: OUT=bench/out/webrtc_fanout  BUILD=build  MEASURE=15 (s)  WARMUP=5 (s)  RAMP=200 (viewers/s)  ONLY=airclass|janus  VERIFY=1 (unprotect
+#      every Nth packet)  PACE=10 (ms between socket reads)  JANUS_EVENT_LOOPS=1  PERF=1 (profile AirClass)  PRIO=-15
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-"100 250 500 1000 1500 2000 3000 4000 5000 6000"}
@@ -16,8 +16,9 @@ measure=${MEASURE:-15}
 warmup=${WARMUP:-5}
 ramp=${RAMP:-200}
 verify=${VERIFY:-1}
+pace=${PACE:-10}
 only=${ONLY:-}
-out=bench/out/webrtc_fanout
+out=${OUT:-bench/out/webrtc_fanout}
 # A full run starts clean; ONLY=<server> reruns one side and keeps the other's results (chart of both).
 if [ -z "$only" ]; then rm -rf "$out"; fi
 mkdir -p "$out"; rm -rf "$out/${only:-none}"* "$out/data"
@@ -56,7 +57,8 @@ ladder() {
   for n in $steps; do
     local log="$out/$name-$n.log"
     on_core1 "$client" "$@" --viewers "$n" --ramp "$ramp" --warmup "$warmup" --measure "$measure" \
-      --ramp-timeout $((n / ramp + 60)) --verify-every "$verify" --server-pid "$pid" --label "$name" >"$log" 2>&1 || true
+      --ramp-timeout $((n / ramp + 60)) --verify-every "$verify" --pace-ms "$pace" --server-pid "$pid" --label "$name" \
+      >"$log" 2>&1 || true
     local r; r=$(grep '^RESULT' "$log" || true)
     if [ -z "$r" ]; then echo "$name $n: no result (see $log)" | tee -a "$out/summary.txt"; break; fi
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$r"; }
@@ -77,12 +79,12 @@ ladder() {
 # --- Janus 1.1.2, streaming plugin, RTP mountpoint on loopback -------------------------------------------------
 run_janus() {
   local conf="$out/janus" http_port rtp_port
-  mkdir -p "$conf"
+  mkdir -p "$conf"; conf=$(cd "$conf" && pwd)
   http_port=$(free_port tcp); rtp_port=$(free_port udp)
   local lib=/usr/lib/x86_64-linux-gnu/janus
   cat >"$conf/janus.jcfg" <<EOF
 general: {
-	configs_folder = "$PWD/$conf"
+	configs_folder = "$conf"
 	plugins_folder = "$lib/plugins"
 	transports_folder = "$lib/transports"
 	events_folder = "$lib/events"
@@ -114,7 +116,7 @@ bench: {
 	)
 }
 EOF
-  nice -n "$prio" taskset -c 0 janus -F "$PWD/$conf" -C "$PWD/$conf/janus.jcfg" >"$out/janus.log" 2>&1 &
+  nice -n "$prio" taskset -c 0 janus -F "$conf" -C "$conf/janus.jcfg" >"$out/janus.log" 2>&1 &
   local janus_pid=$!; pids+=("$janus_pid")
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$http_port/janus/info" >/dev/null && break; sleep 0.2; done
   nice -n "$prio" taskset -c 1 ffmpeg -hide_banner -loglevel error -re -stream_loop -1 -i "$input" -an -c:v copy -payload_type 96 \
@@ -151,7 +153,7 @@ run_airclass() {
     local top; top=$(awk '!/^#/ && $3 <= 0.5 {n=$1} END {print n}' "$out/airclass.dat")
     [ -n "$top" ] || top=$(awk '!/^#/ {n=$1} END {print n}' "$out/airclass.dat")
     nice -n "$prio" taskset -c 1 "$client" --whep "http://127.0.0.1:$hp" --room bench --token "$student" --viewers "$top" \
-      --ramp "$ramp" --warmup 25 --measure 10 --verify-every "$verify" --server-pid "$server" \
+      --ramp "$ramp" --warmup 25 --measure 10 --verify-every "$verify" --pace-ms "$pace" --server-pid "$server" \
       --label perf >"$out/airclass-perf-load.log" 2>&1 &
     local load=$!
     sleep $((top / ramp + 12))
@@ -166,7 +168,7 @@ run_airclass() {
 
 {
   echo "webrtc_fanout: $(date -u +%FT%TZ), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
-  echo "steps: $steps; ramp $ramp/s, warm-up ${warmup}s, window ${measure}s, SRTP verified on 1 in $verify packets"
+  echo "steps: $steps; ramp $ramp/s, warm-up ${warmup}s, window ${measure}s, SRTP verified on 1 in $verify packets, client reads every ${pace} ms"
 } | tee -a "$out/summary.txt"
 [ "$only" = airclass ] || run_janus
 [ "$only" = janus ] || run_airclass

@@ -110,13 +110,14 @@ void LoadClient::openViewers(int64_t now_ms, int64_t ramp_start_ms) {
   }
 }
 
-void LoadClient::poll(int timeout_ms, int64_t now_ms) {
-  epoll_event events[256];
-  const int n = epoll_wait(epoll_, events, 256, timeout_ms);
+int LoadClient::poll(int timeout_ms, int64_t now_ms) {
+  epoll_event events[kMaxEvents];
+  const int n = epoll_wait(epoll_, events, kMaxEvents, timeout_ms);
   for (int i = 0; i < n; ++i) {
     const auto index = events[i].data.u64;
     if (index < viewers_.size()) viewers_[index]->onReadable(batch_, now_ms);
   }
+  return n;
 }
 
 void LoadClient::tick(int64_t now_ms) {
@@ -207,12 +208,22 @@ int LoadClient::run() {
   int64_t next_print = start + 1000;
   int64_t ramp_done = 0;      // when every viewer connected or failed (or the ramp timed out)
   int64_t window_start = 0;
+  int64_t last_poll = start;
   Sample first, previous = sample(start);
   for (;;) {
-    const int64_t now = nowMs();
+    int64_t now = nowMs();
     const bool ramping = static_cast<int>(viewers_.size()) < options_.viewers;
     if (ramping) openViewers(now, start);
-    poll(ramping ? 0 : 5, now);
+    if (!ramping && options_.pace_ms > 0) {
+      // Let each socket gather a frame or two (bursts of ~3 packets) so one recvmmsg() returns several.
+      if (now - last_poll < options_.pace_ms) usleep(static_cast<useconds_t>(1000 * (options_.pace_ms - (now - last_poll))));
+      now = nowMs();
+      last_poll = now;
+      while (poll(0, now) == kMaxEvents) {
+      }
+    } else {
+      poll(ramping ? 0 : 5, now);
+    }
     if (now >= next_tick) {
       tick(now);
       next_tick = now + 20;

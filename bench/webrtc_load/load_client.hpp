@@ -27,6 +27,7 @@ struct LoadOptions {
   bool audio = false;
   unsigned verify_every = 1;
   sockaddr_in bind{};            // our sockets' address (port 0)
+  int pace_ms = 0;               // > 0: read sockets at most every pace_ms once ramped (more packets per syscall)
   int server_pid = 0;            // for the server's CPU over the window; 0: not measured
   std::string label;             // echoed in the RESULT line
 };
@@ -45,7 +46,8 @@ class LoadClient {
  private:
   struct Sample;
   void openViewers(int64_t now_ms, int64_t ramp_start_ms);
-  void poll(int timeout_ms, int64_t now_ms);
+  static constexpr int kMaxEvents = 256;
+  int poll(int timeout_ms, int64_t now_ms);  // how many sockets were ready
   void tick(int64_t now_ms);
   Sample sample(int64_t now_ms) const;
   void report(const Sample& from, const Sample& to) const;

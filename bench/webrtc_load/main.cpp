@@ -21,7 +21,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: webrtc_load (--whep URL --room ROOM [--token JWT] | --janus URL [--mountpoint ID])\n"
     "  [--viewers N=100] [--ramp PER_S=100] [--warmup S=5] [--measure S=20] [--ramp-timeout S=120]\n"
-    "  [--audio] [--verify-every N=1] [--bind IPV4=127.0.0.1] [--server-pid PID] [--label TEXT]\n";
+    "  [--audio] [--verify-every N=1] [--pace-ms MS=0] [--bind IPV4=127.0.0.1] [--server-pid PID] [--label TEXT]\n";
 
 int number(const char* text, int lo, int hi) {
   char* end = nullptr;
@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     else if (arg == "--audio") options.audio = true;
     else if (arg == "--verify-every") options.verify_every = static_cast<unsigned>(number(value(), 1, 1000));
     else if (arg == "--bind") bind = value();
+    else if (arg == "--pace-ms") options.pace_ms = number(value(), 0, 100);
     else if (arg == "--server-pid") options.server_pid = number(value(), 1, 1 << 30);
     else if (arg == "--label") options.label = value();
     else {
