@@ -14,7 +14,6 @@
 
 #include <fstream>
 #include <mutex>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -85,12 +84,17 @@ class Client {
   }
   ~Client() { ::close(fd_); }
 
+  // The captured Chromium offer with this client's ICE credentials and certificate fingerprint.
   std::string offer() const {
-    std::string sdp = readVector("chromium_whep_offer.sdp");
-    sdp = std::regex_replace(sdp, std::regex("a=ice-ufrag:[^\r\n]*"), "a=ice-ufrag:" + ufrag_);
-    sdp = std::regex_replace(sdp, std::regex("a=ice-pwd:[^\r\n]*"), "a=ice-pwd:" + pwd_);
-    return std::regex_replace(sdp, std::regex("a=fingerprint:sha-256 [^\r\n]*"),
-                              "a=fingerprint:sha-256 " + cert_.fingerprint());
+    std::istringstream in(readVector("chromium_whep_offer.sdp"));
+    std::string out;
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("a=ice-ufrag:")) line = "a=ice-ufrag:" + ufrag_ + "\r";
+      if (line.starts_with("a=ice-pwd:")) line = "a=ice-pwd:" + pwd_ + "\r";
+      if (line.starts_with("a=fingerprint:sha-256 ")) line = "a=fingerprint:sha-256 " + cert_.fingerprint() + "\r";
+      out += line + "\n";
+    }
+    return out;
   }
 
   void join(const std::string& room) {
