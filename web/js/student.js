@@ -1,6 +1,8 @@
 // Student page: plays a room's Low-Latency HLS stream with hls.js (native HLS where MSE is missing, e.g. iPhone
 // Safari), shows latency and quality, waits for the teacher and recovers by itself from stalls, media errors,
-// network errors and teacher reconnects, without a page reload.
+// network errors and teacher reconnects, without a page reload. The class (count, Q&A) is student_classroom.js.
+import { startClassroom } from './student_classroom.js';
+
 (function () {
   'use strict';
   const { validRoom, fetchRooms, hlsUrl, formatBitrate, el } = window.AirClass;
@@ -384,6 +386,7 @@
   }
   roomTitle.textContent = roomName;
   document.title = roomName + ' — AirClass';
+  const classroom = startClassroom(roomName);  // resolves to the SignalingClient (null without a token)
   setState('connecting');
   startPlayer();  // don't wait for the first poll: the playlist may already be there
   poll();
@@ -394,5 +397,6 @@
     get state() { return state; },
     get hls() { return hls; },
     get native() { return nativeMode; },
+    classroom,
   };
 })();
