@@ -1,8 +1,8 @@
 // Browser test of the admin console (web/admin.html) and the room page (web/admin_room.html) against the real
 // server in demo mode: the live rooms table follows a student joining, the viewers chart draws, the room page
-// shows the session's attendance (and downloads it as CSV), closing the Q&A asks for confirmation and lands in
-// the audit log, and a student token gets an error state instead of the console. Screenshots of each page at
-// laptop and phone size go to tests/e2e/artifacts/.
+// shows the session's attendance (and downloads it as CSV), closing the Q&A and removing a student ask for
+// confirmation and land in the audit log, and a student token gets an error state instead of the console.
+// Screenshots of each page at laptop and phone size go to tests/e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -62,7 +62,9 @@ async function withDiagnostics(page, name, fn) {
 async function screenshots(page, name) {
   await page.screenshot({ path: path.join(artifactsDir, `${name}-1280x800.png`), fullPage: true });
   await page.setViewportSize(PHONE);
-  await page.waitForTimeout(300);  // one layout and chart resize
+  // The chart follows its container through a ResizeObserver: wait (bounded) for the page to fit.
+  const fits = () => document.documentElement.scrollWidth - window.innerWidth <= 1;
+  await page.waitForFunction(fits, null, { timeout: 5000, polling: 100 }).catch(() => {});
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   await page.screenshot({ path: path.join(artifactsDir, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(LAPTOP);
@@ -135,7 +137,7 @@ test('the console lists the demo room live and its counts follow a student joini
   });
 });
 
-test('the room page shows the attendance, downloads it, and closing the Q&A is confirmed and audited', async () => {
+test('the room page shows the attendance, downloads it, and its actions are confirmed and audited', async () => {
   const page = consolePage;
   await withDiagnostics(page, 'admin-room', async () => {
     await page.click('#rooms-body tr[data-room="demo"] th a');
@@ -156,8 +158,9 @@ test('the room page shows the attendance, downloads it, and closing the Q&A is c
 
     // The participants include the student (with a remove button) and the player shows the lesson.
     await page.locator('#participants li[data-user="student-e2e"] button.kick').waitFor({ timeout: 10000 });
+    // (Generous: the demo transcode shares the machine with two Chromium players.)
     await page.waitForFunction(() => document.querySelector('#video').currentTime > 0.5, null,
-      { timeout: 30000, polling: 250 });
+      { timeout: 60000, polling: 250 });
     assert.equal(await page.locator('#fact-qna').textContent(), 'Open');
 
     // Close the Q&A: a confirm dialog first (cancel does nothing), then the audit log shows it.
@@ -179,6 +182,15 @@ test('the room page shows the attendance, downloads it, and closing the Q&A is c
 
     const overflow = await screenshots(page, 'admin-room');
     assert.ok(overflow <= 1, `the room page overflows a phone screen by ${overflow} px`);
+
+    // Remove the student: confirmed, gone from the participants, in the audit log with the target.
+    await page.click('#participants li[data-user="student-e2e"] button.kick');
+    await page.locator('dialog.confirm').waitFor({ timeout: 5000 });
+    await page.click('dialog.confirm .dialog-confirm');
+    await page.locator('#participants li[data-user="student-e2e"]').waitFor({ state: 'detached', timeout: 10000 });
+    const kick = page.locator('#audit-body tr[data-action="kick"]');
+    await kick.first().waitFor({ timeout: 10000 });
+    assert.match(await kick.first().textContent(), /student-e2e/);
   });
 });
 

@@ -146,7 +146,10 @@ export class ViewersChart {
       series,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.15))] } },
       axes: [
-        { stroke: fg, grid: { stroke: grid } },
+        {
+          stroke: fg, grid: { stroke: grid }, space: () => (this.range === '5m' ? 100 : 80),
+          values: (_u, splits) => splits.map((t) => this.tick(t)),
+        },
         { stroke: fg, grid: { stroke: grid }, size: 48 },
       ],
       legend: { live: true },
@@ -155,6 +158,14 @@ export class ViewersChart {
     if (this.plot) this.plot.destroy();
     this.plot = new uPlot(opts, [this.xs, ...this.columns], this.container);
     this.container.dataset.points = String(this.xs.length);
+  }
+
+  // One-line x labels: seconds on the 5 min range, the day on the 7 d range.
+  tick(t) {
+    const d = new Date(t * 1000);
+    if (this.range === '5m') return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return this.range === '7d' ? d.toLocaleDateString([], { weekday: 'short' }) + ' ' + time : time;
   }
 
   redraw() {
