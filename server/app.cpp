@@ -23,6 +23,8 @@
 #include "media/ingest/srt_listener.hpp"
 #include "media/ingest/whip_ingest.hpp"
 #include "media/media_service.hpp"
+#include "media/webrtc/fanout.hpp"
+#include "media/webrtc/fanout_input.hpp"
 #include "server/api_routes.hpp"
 #include "server/demo_routes.hpp"
 #include "server/hls_routes.hpp"
@@ -32,6 +34,7 @@
 #include "server/signaling_routes.hpp"
 #include "server/static_files.hpp"
 #include "server/static_routes.hpp"
+#include "server/whep_routes.hpp"
 #include "server/whip_gateway.hpp"
 #include "server/whip_routes.hpp"
 #include "signaling/signaling_service.hpp"
@@ -97,6 +100,32 @@ class BroadcastRelay final : public media::MediaListener {
   signaling::SignalingService& signaling_;
 };
 
+// Joins media and the WebRTC fan-out, which never see each other: rooms' RTP goes into the fan-out, its keyframe
+// requests go to the room's ladder. Media loop only (the fan-out calls its listener there).
+class FanoutRelay final : public media::webrtc::FanoutInput, public media::webrtc::FanoutListener {
+ public:
+  explicit FanoutRelay(const std::unique_ptr<media::MediaService>& media) : media_(media) {}
+  void setFanout(media::webrtc::Fanout* fanout) { fanout_ = fanout; }
+
+  void setRoomTracks(const std::string& room, media::webrtc::RoomTracks tracks) override {
+    if (fanout_) fanout_->setRoomTracks(room, std::move(tracks));
+  }
+  void publish(const std::string& room, const std::string& rendition,
+               std::shared_ptr<const media::webrtc::RtpFrame> frame) override {
+    if (fanout_) fanout_->publish(room, rendition, std::move(frame));
+  }
+  void endRoom(const std::string& room) override {
+    if (fanout_) fanout_->endRoom(room);
+  }
+  void onKeyframeRequest(const std::string& room, const std::string& rendition) override {
+    if (media_) media_->requestKeyframe(room, rendition);
+  }
+
+ private:
+  const std::unique_ptr<media::MediaService>& media_;  // App::Impl::media, set and reset on the media loop
+  media::webrtc::Fanout* fanout_ = nullptr;
+};
+
 struct App::Impl {
   explicit Impl(common::Config c) : config(std::move(c)) {}
 
@@ -115,6 +144,9 @@ struct App::Impl {
   std::unique_ptr<media::ingest::SrtListener> srt;
   std::unique_ptr<media::ingest::DemoSource> demo;
   std::unique_ptr<media::ingest::WhipIngest> whip;
+  // The WebRTC fan-out: built and started on main, fed on the media loop, asked by HTTP (WHEP, snapshot()).
+  std::unique_ptr<FanoutRelay> fanout_relay;
+  std::unique_ptr<media::webrtc::Fanout> fanout;
 
   // HTTP side: signaling lives on the HTTP thread once it serves (built before, destroyed after).
   HttpRouter router;
@@ -132,7 +164,7 @@ void App::Impl::startMedia() {
   media_guard.emplace(asio::make_work_guard(media_loop));
   media_thread = std::thread([this] { media_loop.run(); });
   runOn(media_loop, [this] {
-    media = std::make_unique<media::MediaService>(media_loop, config, hls_store);
+    media = std::make_unique<media::MediaService>(media_loop, config, hls_store, fanout_relay.get());
     media->setListener(relay.get());
     rtmp = std::make_unique<media::ingest::rtmp::RtmpServer>(media_loop, config, *media);
     startPart("rtmp.port " + hostPort(config.rtmp.host, config.rtmp.port), [this] { rtmp->start(); });
@@ -191,6 +223,10 @@ void App::start() {
 
   // Signaling, then the routes, then HTTP (it fails fast on a port in use), then media.
   startPart("signaling", [&] { s.signaling = std::make_unique<signaling::SignalingService>(config); });
+  // The WebRTC fan-out before the routes that use it; it binds its port after HTTP.
+  s.fanout_relay = std::make_unique<FanoutRelay>(s.media);
+  startPart("webrtc", [&] { s.fanout = std::make_unique<media::webrtc::Fanout>(s.media_loop, config, *s.fanout_relay); });
+  s.fanout_relay->setFanout(s.fanout.get());
 
   const media::hls::HlsSettings hls_settings{config.hls.segment_duration_s, config.hls.part_duration_s,
                                             config.hls.window_segments};
@@ -208,6 +244,11 @@ void App::start() {
   // The media loop wakes HTTP when an answer is ready; http exists from before media starts until it stopped.
   s.whip_gateway = std::make_unique<WhipGateway>(s.media_loop, [&s] { s.http->wake(); });
   addWhipRoutes(s.router, *s.whip_gateway, config.auth.secret);
+  WhepSources whep;
+  whep.add_viewer = [&s](const media::webrtc::ViewerRequest& request) { return s.fanout->addViewer(request); };
+  whep.remove_viewer = [&s](const std::string& id) { return s.fanout->removeViewer(id); };
+  whep.auth_secret = config.auth.secret;
+  addWhepRoutes(s.router, std::move(whep));
   const auto web_root = StaticFiles::findWebRoot(config.http.web_root);
   if (web_root.empty()) common::log::warn("server", "http", "no web root found: pages are not served");
   addStaticRoutes(s.router, std::make_shared<StaticFiles>(web_root));
@@ -223,6 +264,7 @@ void App::start() {
   s.relay = std::make_unique<BroadcastRelay>(*s.http, *s.signaling);
   s.hls_store.setUpdateListener([http = s.http.get()] { http->wake(); });
   startPart("http.port " + hostPort(config.http.host, config.http.port), [&] { s.http->start(); });
+  startPart("webrtc.port " + std::to_string(config.webrtc.port), [&] { s.fanout->start(); });
 
   s.startMedia();
   common::log::info("server", "app", "serving",
@@ -277,6 +319,10 @@ void App::stop() {
   s.media_guard.reset();
   s.media_loop.stop();
   if (s.media_thread.joinable()) s.media_thread.join();
+  // 5. The fan-out after media (ending the broadcasts ended its rooms): close the viewers, join the workers.
+  if (s.fanout) s.fanout->stop();
+  s.fanout.reset();
+  s.fanout_relay.reset();
   s.signaling.reset();
   s.relay.reset();
   s.http.reset();

@@ -97,10 +97,12 @@ TEST_F(ProcessTest, ServesAndShutsDownOnSigterm) {
   const int http = freePort(SOCK_STREAM);
   const int rtmp = freePort(SOCK_STREAM);
   const int srt = freePort(SOCK_DGRAM);
+  const int webrtc = freePort(SOCK_DGRAM);
   const fs::path data = dir_ / "data" / "nested";
   Child c = spawn({"serve", "--http.host", "127.0.0.1", "--http.port", std::to_string(http), "--rtmp.host",
                    "127.0.0.1", "--rtmp.port", std::to_string(rtmp), "--srt.host", "127.0.0.1", "--srt.port",
-                   std::to_string(srt), "--auth.secret", "process-test-secret", "--data-dir", data.string()},
+                   std::to_string(srt), "--webrtc.port", std::to_string(webrtc), "--auth.secret",
+                   "process-test-secret", "--data-dir", data.string()},
                   dir_ / "out.log");
   ASSERT_GT(c.pid, 0);
   int status = 0;
