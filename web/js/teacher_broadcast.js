@@ -5,7 +5,7 @@
 // resource). Shows the state and the number of students in the class (the page's signaling presence).
 // The video codec is H.264 when the browser has it (the server then keeps the picture as it is), VP8 otherwise;
 // `?codec=vp8` or `?codec=h264` in the page address forces one.
-import { pageToken } from './page_token.js';
+import { pageToken, tokenClaims } from './page_token.js';
 
 const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const GATHER_MS = 2000;        // the offer goes out with the candidates gathered by then (no trickle)
@@ -119,14 +119,17 @@ export class BroadcastPanel {
     this.stopButton = el('button', { id: 'broadcast-stop', type: 'button', disabled: true }, 'Stop');
     this.statusEl = el('p', { id: 'broadcast-status', role: 'status', 'aria-live': 'polite' }, 'Not live');
     this.viewersEl = el('p', { id: 'broadcast-viewers', class: 'muted' }, 'Students in class: –');
+    // Layout kept here (style.css belongs to the page): the preview fills the card's width.
+    this.preview.style.cssText = 'display:block;width:100%;max-height:40vh;background:#000;border-radius:6px;margin:.5rem 0';
+    const row = 'display:flex;flex-wrap:wrap;gap:.5rem;align-items:center';
     const label = (text, control) => el('label', {}, text + ' ', control);
     this.root.classList.add('card');
     this.root.replaceChildren(
       el('h2', {}, 'Broadcast'),
-      el('div', { class: 'broadcast-controls' },
+      el('div', { class: 'broadcast-controls', style: row },
         label('Source', this.sourceSelect), label('Camera', this.cameraSelect), label('Microphone', this.micSelect)),
       this.preview,
-      el('div', { class: 'broadcast-actions' }, this.previewButton, this.liveButton, this.stopButton),
+      el('div', { class: 'broadcast-actions', style: row }, this.previewButton, this.liveButton, this.stopButton),
       this.statusEl, this.viewersEl);
     this.previewButton.addEventListener('click', () => this.startPreview().catch((e) => this.fail(e)));
     this.liveButton.addEventListener('click', () => this.goLive().catch((e) => this.fail(e)));
@@ -315,7 +318,8 @@ async function main() {
   const root = document.getElementById('broadcast');
   if (!root) return;
   const params = new URLSearchParams(location.search);
-  const room = params.get('room') || '';
+  let room = params.get('room') || '';
+  if (!room && params.get('token')) room = tokenClaims(params.get('token')).room || '';
   if (!ROOM_PATTERN.test(room)) return;  // teacher.js explains what is missing
   const token = await pageToken('teacher', room);
   if (!token) return;

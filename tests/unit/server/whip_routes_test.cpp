@@ -1,0 +1,177 @@
+// /whip/ through a real HttpServer, WhipGateway, media loop, MediaService and WhipIngest: the refusals a client
+// can meet, including 409 for a room that already has a publisher (parked, answered by the media loop, woken).
+// The browser publishing for real is tests/e2e/whip.test.mjs.
+#include "server/whip_routes.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <gst/gst.h>
+
+#include "common/auth.hpp"
+#include "media/hls/hls_store.hpp"
+#include "media/ingest/whip_ingest.hpp"
+#include "media/media_service.hpp"
+#include "server/deps.hpp"
+#include "server/http_metrics.hpp"
+#include "server/http_router.hpp"
+#include "server/http_server.hpp"
+#include "server/whip_gateway.hpp"
+#include "tests/unit/server/http_test_client.hpp"
+
+namespace airclass::server {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr const char* kSecret = "whip-routes-test-secret";
+
+std::string chromiumOffer() {
+  std::ifstream in(std::string(AIRCLASS_SOURCE_DIR) + "/tests/unit/media/webrtc/vectors/chromium_whip_offer.sdp");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string token(common::Role role, const std::string& room) {
+  const int64_t exp = std::chrono::duration_cast<std::chrono::seconds>(
+                          (std::chrono::system_clock::now() + std::chrono::hours(1)).time_since_epoch())
+                          .count();
+  return common::mintToken({"u1", "Teacher", role, room, exp, 0}, kSecret);
+}
+
+template <class Task>
+void onLoop(asio::io_context& loop, Task task) {
+  std::packaged_task<void()> job(std::move(task));
+  auto done = job.get_future();
+  asio::post(loop, [&job] { job(); });
+  done.get();
+}
+
+class WhipRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    routeLwsLogs(common::log::Level::Warn);
+    config_.auth.secret = kSecret;
+    guard_.emplace(asio::make_work_guard(loop_));
+    thread_ = std::thread([this] { loop_.run(); });
+    gateway_ = std::make_unique<WhipGateway>(loop_, [this] { server_->wake(); });
+    addWhipRoutes(router_, *gateway_, kSecret);
+    HttpServer::Settings s;
+    s.host = "127.0.0.1";
+    s.port = 0;
+    server_ = std::make_unique<HttpServer>(s, router_, metrics_);
+    server_->start();
+    onLoop(loop_, [this] {
+      media_ = std::make_unique<media::MediaService>(loop_, config_, hls_);
+      ingest_ = std::make_unique<media::ingest::WhipIngest>(loop_, config_, *media_);
+      gateway_->setIngest(ingest_.get());
+    });
+  }
+  void TearDown() override {
+    server_->stop();
+    onLoop(loop_, [this] {
+      gateway_->setIngest(nullptr);
+      ingest_.reset();
+      held_.reset();
+      media_->shutdown();
+      media_.reset();
+    });
+    guard_.reset();
+    loop_.stop();
+    thread_.join();
+  }
+
+  test::Response post(const std::string& room, const std::string& body, const std::string& headers) {
+    test::HttpTestClient c(server_->port());
+    return c.request("POST", "/whip/" + room, body, headers);
+  }
+
+  common::Config config_;
+  asio::io_context loop_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::thread thread_;
+  media::hls::HlsStore hls_;
+  std::unique_ptr<media::MediaService> media_;
+  std::unique_ptr<media::ingest::WhipIngest> ingest_;
+  std::unique_ptr<media::ingest::Publication> held_;  // another publisher, for 409
+  HttpRouter router_;
+  HttpMetrics metrics_;
+  std::unique_ptr<WhipGateway> gateway_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST(WhipPath, ParsesRoomAndResource) {
+  auto p = parseWhipPath("/whip/math-101");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->room, "math-101");
+  EXPECT_EQ(p->resource, "");
+  p = parseWhipPath("/whip/math/0a1b2c");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->resource, "0a1b2c");
+  for (const char* bad : {"/whip/", "/whip", "/whep/math", "/whip/ma th", "/whip/math/", "/whip/math/XYZ",
+                          "/whip/math/ab/cd", "/whip/../etc"}) {
+    EXPECT_FALSE(parseWhipPath(bad)) << bad;
+  }
+  EXPECT_FALSE(parseWhipPath("/whip/" + std::string(65, 'a')));
+}
+
+TEST_F(WhipRoutesTest, RefusesWithoutAGoodTeacherToken) {
+  const std::string offer = chromiumOffer();
+  const std::string sdp = "Content-Type: application/sdp\r\n";
+  auto r = post("math", offer, sdp);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers["www-authenticate"], "Bearer");
+  EXPECT_EQ(post("math", offer, sdp + "Authorization: Bearer nope\r\n").status, 401);
+  EXPECT_EQ(post("math", offer, sdp + "Authorization: Bearer " + token(common::Role::Student, "math") + "\r\n").status,
+            403);
+  EXPECT_EQ(post("math", offer, sdp + "Authorization: Bearer " + token(common::Role::Teacher, "art") + "\r\n").status,
+            403);
+}
+
+TEST_F(WhipRoutesTest, RefusesBadOffers) {
+  const std::string auth = "Authorization: Bearer " + token(common::Role::Teacher, "math") + "\r\n";
+  const std::string offer = chromiumOffer();
+  EXPECT_EQ(post("math", offer, auth + "Content-Type: text/plain\r\n").status, 415);
+  EXPECT_EQ(post("math", "v=0\r\nx", auth + "Content-Type: application/sdp\r\n").status, 400);
+  std::string vp9 = offer;
+  const size_t line = vp9.find("m=video");
+  vp9.replace(line, vp9.find("\r\n", line) - line, "m=video 9 UDP/TLS/RTP/SAVPF 98");
+  auto r = post("math", vp9, auth + "Content-Type: application/sdp\r\n");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_NE(r.body.find("unsupported"), std::string::npos) << r.body;
+  EXPECT_EQ(post("no%20room", offer, auth + "Content-Type: application/sdp\r\n").status, 404);
+}
+
+TEST_F(WhipRoutesTest, SecondPublisherIsAConflict) {
+  onLoop(loop_, [this] {
+    held_ = media_->publish({"math", token(common::Role::Teacher, "math"), "rtmp", "test"});
+  });
+  const std::string auth = "Authorization: Bearer " + token(common::Role::Teacher, "math") + "\r\n";
+  auto r = post("math", chromiumOffer(), auth + "Content-Type: application/sdp\r\n");
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("already live"), std::string::npos) << r.body;
+  onLoop(loop_, [this] { EXPECT_EQ(ingest_->sessions(), 0u); });
+}
+
+TEST_F(WhipRoutesTest, UnknownResourceAndMethods) {
+  test::HttpTestClient c(server_->port());
+  EXPECT_EQ(c.request("DELETE", "/whip/math/0123456789abcdef").status, 404);  // asked of the media loop
+  EXPECT_EQ(c.request("DELETE", "/whip/math").status, 404);
+  EXPECT_EQ(c.request("PATCH", "/whip/math/0123456789abcdef", "a=end-of-candidates",
+                      "Content-Type: application/trickle-ice-sdpfrag\r\n")
+                .status,
+            405);
+}
+
+}  // namespace
+}  // namespace airclass::server
