@@ -211,3 +211,20 @@ test('without --demo a page without a token asks for a link with a token', async
     assert.deepEqual(await plain.stop(), { code: 0, signal: null });
   }
 });
+
+step('in demo mode the index links a room to its student and teacher pages with a demo token', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.baseUrl}/`);
+  await page.locator('#demo').waitFor({ state: 'visible', ...T });
+  await page.fill('#demo-name', 'Dana');
+  const teach = page.locator('#demo-teach a[data-room-name="demo"]');
+  await teach.waitFor(T);
+  await teach.click();
+  await page.waitForURL(/teacher\.html\?room=demo/, T);
+  // The token came in the link; the page took it out of the address bar.
+  await page.waitForFunction(() => /teacher\.html\?room=demo$/.test(location.href), null, T);
+  await page.waitForFunction(() => document.getElementById('class-status').dataset.state === 'joined', null, T);
+  const name = await page.evaluate(() => window.airclassTeacher.client.user.name);
+  assert.equal(name, 'Dana');
+  await page.close();
+});

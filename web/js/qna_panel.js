@@ -64,6 +64,10 @@ export class QnaPanel {
     client.addEventListener('qna', (e) => this.onEvent(e.detail));
     client.addEventListener('state', (e) => this.onState(e.detail));
     client.addEventListener('server-error', (e) => this.showStatus(errorText(e.detail), 'error'));
+    client.addEventListener('qna_state', (e) => {
+      this.showStatus(e.detail.open ? 'The Q&A is open again.' : 'The Q&A of this class is closed for now.',
+        e.detail.open ? 'ok' : 'warn');
+    });
   }
 
   // ---- DOM ------------------------------------------------------------------------------------------------

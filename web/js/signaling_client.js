@@ -5,7 +5,8 @@
 //
 // Events (CustomEvent, the server message in `detail`): `state` ({state, message}), `joined` (a fresh join's
 // snapshot), `resumed`, `presence`, `qna`, `questions`, `broadcast_started`, `broadcast_stopped`, `stats`,
-// `server-error` (an error that answers no request, e.g. rate_limited for a flood).
+// `qna_state` (an admin closed or reopened the Q&A), `server-error` (an error that answers no request, e.g.
+// rate_limited for a flood).
 // States: connecting, joined, reconnecting, failed (the token was refused: the page needs a new one), stopped.
 
 const PING_MS = 10000;          // heartbeat; the server drops a connection silent for 30 s
@@ -224,7 +225,7 @@ export class SignalingClient extends EventTarget {
       case 'error':
         this.emit('server-error', msg);
         break;
-      case 'presence': case 'broadcast_started': case 'broadcast_stopped': case 'stats':
+      case 'presence': case 'broadcast_started': case 'broadcast_stopped': case 'stats': case 'qna_state':
         this.emit(msg.type, msg);
         break;
       default:
@@ -246,6 +247,11 @@ export class SignalingClient extends EventTarget {
     if (ev.code === 1000 && /replaced/.test(ev.reason || '')) {
       this.teardown();
       this.setState('failed', 'This class was opened again elsewhere.');
+      return;
+    }
+    if (ev.code === 4003) {  // removed by an admin: no resume, no rejoin this session
+      this.teardown();
+      this.setState('failed', 'you were removed from the class');
       return;
     }
     this.scheduleReconnect();
