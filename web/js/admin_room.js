@@ -261,7 +261,7 @@ async function start() {
   });
   client.start();
 
-  const player = startLessonPlayer(room);
+  const player = startLessonPlayer(room, { token });  // the admin's token: their player is not a student's
   setupActions();
   $('attendance-csv').addEventListener('click', downloadCsv);
   setInterval(renderFacts, 1000);  // the uptime
