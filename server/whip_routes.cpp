@@ -70,7 +70,8 @@ HttpReply post(const HttpRequest& request, WhipGateway& gateway, const std::stri
       return jsonError(ErrorCode::Unavailable, "whip: no answer before the deadline");
     case WhipGateway::State::Ready: {
       if (auto* error = std::get_if<Error>(&*outcome)) {
-        return error->code() == ErrorCode::Unauthorized ? unauthorized(*error) : jsonError(error->code(), error->what());
+        if (error->code() == ErrorCode::Unauthorized) return unauthorized(*error);
+        return jsonError(error->code(), error->what());
       }
       const auto& answer = std::get<media::ingest::WhipAnswer>(*outcome);
       common::HttpResponse r = common::HttpResponse::text(201, answer.sdp);

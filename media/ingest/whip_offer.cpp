@@ -52,7 +52,8 @@ WhipOffer WhipOffer::check(std::string_view sdp) {
   for (const SdpMedia* m : {video, audio}) {
     if (!m) continue;
     if (m->ice_ufrag.empty() || m->ice_pwd.empty() || m->fingerprint.empty()) {
-      throw Error(ErrorCode::BadRequest, "whip offer: " + m->kind + " section without ICE credentials or DTLS fingerprint");
+      throw Error(ErrorCode::BadRequest,
+                  "whip offer: " + m->kind + " section without ICE credentials or DTLS fingerprint");
     }
   }
 

@@ -12,7 +12,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "common/log.hpp"
 #include "media/pipeline/gst_frames.hpp"
@@ -54,7 +58,8 @@ std::string promiseError(GstPromise* promise) {
 struct Bridge {
   Bridge(boost::asio::io_context& io, std::weak_ptr<WhipSession::Impl> i, std::string r, std::string video,
          std::string audio)
-      : loop(io), impl(std::move(i)), room(std::move(r)), video_branch(std::move(video)), audio_branch(std::move(audio)) {}
+      : loop(io), impl(std::move(i)), room(std::move(r)), video_branch(std::move(video)),
+        audio_branch(std::move(audio)) {}
   boost::asio::io_context& loop;
   std::weak_ptr<WhipSession::Impl> impl;
   std::string room;
@@ -148,7 +153,8 @@ void onPadAdded(GstElement* webrtc, GstPad* pad, gpointer user) {
   const GstStructure* s = caps && gst_caps_get_size(caps.get()) > 0 ? gst_caps_get_structure(caps.get(), 0) : nullptr;
   const char* encoding = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
   std::string name = encoding ? encoding : "";
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   const bool video = name == "H264" || name == "VP8";
   const bool audio = name == "OPUS";
   const std::string description = video ? bridge->video_branch : audio ? bridge->audio_branch : "fakesink sync=false";
@@ -415,7 +421,9 @@ void WhipSession::Impl::tick() {
   }
   if (frames > 0) {
     GstObjectPtr<GstElement> sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "video"));
-    if (sink) gst_element_send_event(sink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    if (sink) {
+      gst_element_send_event(sink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    }
   }
   const double interval_s = std::clamp(config.transcode.keyframe_interval_s, 0.25, 10.0);
   tick_timer.expires_after(std::chrono::milliseconds(static_cast<int64_t>(interval_s * 1000)));

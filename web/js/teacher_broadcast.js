@@ -120,7 +120,8 @@ export class BroadcastPanel {
     this.statusEl = el('p', { id: 'broadcast-status', role: 'status', 'aria-live': 'polite' }, 'Not live');
     this.viewersEl = el('p', { id: 'broadcast-viewers', class: 'muted' }, 'Students in class: –');
     // Layout kept here (style.css belongs to the page): the preview fills the card's width.
-    this.preview.style.cssText = 'display:block;width:100%;max-height:40vh;background:#000;border-radius:6px;margin:.5rem 0';
+    this.preview.style.cssText =
+      'display:block;width:100%;max-height:40vh;background:#000;border-radius:6px;margin:.5rem 0';
     const row = 'display:flex;flex-wrap:wrap;gap:.5rem;align-items:center';
     const label = (text, control) => el('label', {}, text + ' ', control);
     this.root.classList.add('card');
@@ -146,7 +147,8 @@ export class BroadcastPanel {
     const fill = (select, kind, none) => {
       const previous = select.value;
       const options = devices.filter((d) => d.kind === kind)
-        .map((d, i) => el('option', { value: d.deviceId }, d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}`));
+        .map((d, i) => el('option', { value: d.deviceId },
+          d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}`));
       if (none) options.push(el('option', { value: 'none' }, none));
       select.replaceChildren(...options);
       if ([...select.options].some((o) => o.value === previous)) select.value = previous;
