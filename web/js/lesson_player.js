@@ -4,10 +4,18 @@
 // admin room page (what the students see); it drives the player markup both pages share (ids video, overlay,
 // overlay-spinner, overlay-title, overlay-detail, play-button, state, latency, quality, teacher,
 // quality-select, unmute-button). Needs /vendor/hls.min.js and common.js loaded first. Main thread.
+// WebRTC first: the player asks for the lesson over WHEP (sub-second) and falls back to LL-HLS by itself when
+// WebRTC does not play within a few seconds (UDP blocked, no WebRTC); the page shows which one plays. The
+// address may force one (`?transport=webrtc|hls`) or change the wait (`?webrtc_timeout_ms=`).
+import { WhepPlayer } from './webrtc_player.js';
 
 // Starts playing `roomName`; returns a small read-only view of the player, or null for an invalid room name.
-export function startLessonPlayer(roomName) {
+// `token` (optional) identifies the viewer to the WHEP endpoint, for the viewer counts.
+export function startLessonPlayer(roomName, { token = '' } = {}) {
   const { validRoom, fetchRooms, hlsUrl, formatBitrate, el } = window.AirClass;
+  const params = new URLSearchParams(location.search);
+  const forcedTransport = params.get('transport');  // 'webrtc' | 'hls' | null
+  const WEBRTC_TIMEOUT_MS = Number(params.get('webrtc_timeout_ms')) || 4000;
 
   const POLL_MS = 3000;          // room status poll
   const WATCHDOG_MS = 500;       // progress check and stats refresh
@@ -43,6 +51,16 @@ export function startLessonPlayer(roomName) {
   const teacherEl = document.getElementById('teacher');
   const qualitySelect = document.getElementById('quality-select');
   const unmuteButton = document.getElementById('unmute-button');
+  const transportEl = document.getElementById('transport') || addTransportStat();
+
+  // The "Playback: WebRTC / LL-HLS" stat, next to the quality one (pages without it get it here).
+  function addTransportStat() {
+    const value = el('span', { class: 'value', id: 'transport' }, '–');
+    const stat = el('div', { class: 'stat' });
+    stat.append(el('span', { class: 'label' }, 'Playback'), value);
+    qualityEl.closest('.stat').after(stat);
+    return value;
+  }
 
 
   // Player state. `running` means a source is attached (hls.js instance or native src).
@@ -59,6 +77,8 @@ export function startLessonPlayer(roomName) {
   let lastProgressAt = 0;
   let progressSince = 0;       // start of the current run of steady progress
   let mediaErrors = [];
+  let whep = null;             // the WebRTC session while it connects or plays
+  let webrtcFailed = forcedTransport === 'hls';  // once WebRTC could not play, this page stays on LL-HLS
 
   // ---- presentation -------------------------------------------------------------------------------------
 
@@ -185,8 +205,18 @@ export function startLessonPlayer(roomName) {
     retryTimer = null;
   }
 
+  function showTransport(name) {
+    transportEl.textContent = name || '–';
+    transportEl.dataset.transport = name || '';
+  }
+
   function stopPlayer() {
     running = false;
+    if (whep) {
+      whep.stop();
+      whep = null;
+    }
+    showTransport(null);
     if (hls) {
       hls.destroy();
       hls = null;
@@ -215,13 +245,51 @@ export function startLessonPlayer(roomName) {
   function startPlayer() {
     clearRetry();
     stopPlayer();
-    const url = hlsUrl(roomInfo || roomName);
     startedAtPlaying = roomInfo ? roomInfo.started_at || null : null;
     lastTime = -1;
     lastProgressAt = Date.now();
     progressSince = lastProgressAt;
     if (state !== 'waiting' && state !== 'reconnecting') setState('connecting');
+    if (!webrtcFailed && typeof RTCPeerConnection === 'function') {
+      startWebrtc();
+    } else {
+      startHls();
+    }
+  }
 
+  function startWebrtc() {
+    const session = new WhepPlayer(video, {
+      room: roomName,
+      token,
+      onEnded: (reason) => {  // an established session died (teacher gone, network): start over
+        if (whep !== session) return;
+        whep = null;
+        console.info('WebRTC ended: ' + reason);
+        scheduleRestart('webrtc');
+      },
+    });
+    whep = session;
+    running = true;
+    session.start(WEBRTC_TIMEOUT_MS).then(() => {
+      if (whep !== session) return;
+      showTransport('WebRTC');
+      tryPlay();
+    }, (err) => {
+      if (whep !== session) return;
+      whep = null;
+      if (err.status === 404 || forcedTransport === 'webrtc') {  // not live (yet): try again later
+        scheduleRestart('webrtc');
+        return;
+      }
+      console.warn('WebRTC did not play, falling back to LL-HLS: ' + err.message);
+      webrtcFailed = true;
+      startHls();
+    });
+  }
+
+  function startHls() {
+    showTransport('LL-HLS');
+    const url = hlsUrl(roomInfo || roomName);
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
       hls = new Hls(HLS_CONFIG);
@@ -390,6 +458,8 @@ export function startLessonPlayer(roomName) {
 
   return {
     get state() { return state; },
+    get transport() { return transportEl.dataset.transport || null; },
+    get webrtc() { return whep; },
     get hls() { return hls; },
     get native() { return nativeMode; },
   };
