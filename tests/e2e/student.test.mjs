@@ -65,7 +65,8 @@ test('index page lists the live demo room with a link to the student page', asyn
 test('student page plays the demo lesson with a latency and a quality shown', async () => {
   const page = await browser.newPage();
   await withDiagnostics(page, 'student', async () => {
-    await page.goto(`${server.baseUrl}/student.html?room=demo`);
+    // The LL-HLS player (the page prefers WebRTC; webrtc.test.mjs covers that and the fallback).
+    await page.goto(`${server.baseUrl}/student.html?room=demo&transport=hls`);
     assert.equal(await page.locator('#room-title').textContent(), 'demo');
 
     // Frames must start to flow, then keep flowing.
