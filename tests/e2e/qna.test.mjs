@@ -187,6 +187,20 @@ step('screenshots of the pages', async () => {
   await teacher.screenshot({ path: path.join(artifactsDir, 'qna-teacher-phone.png'), fullPage: true });
 });
 
+step('asking too quickly gets a clear rate-limit message', async () => {
+  await ann.setViewportSize({ width: 1280, height: 800 });
+  let limited = false;
+  for (let i = 0; i < 6 && !limited; ++i) {  // at most questions_per_minute (5) a minute
+    await ann.fill('#qna-text', `Quick question ${i}`);
+    await ann.click('#qna-ask-button');
+    await ann.waitForFunction(() => document.getElementById('qna-text').value === '' ||
+      document.getElementById('qna-status').dataset.kind === 'error', null, T);
+    limited = (await ann.locator('#qna-status').getAttribute('data-kind')) === 'error';
+  }
+  assert.ok(limited, 'never rate limited');
+  assert.match(await ann.locator('#qna-status').textContent(), /too quickly.*questions per minute/);
+});
+
 step('the teacher page shows a live broadcast (the demo lesson)', async () => {
   const page = await browser.newPage();
   await page.goto(`${server.baseUrl}/teacher.html?room=demo`);

@@ -40,7 +40,8 @@ function formatTime(ms) {
 
 export function errorText(err) {
   const prefix = ERROR_TEXT[err && err.code] ?? '';
-  return prefix + ((err && err.message) || 'Something went wrong.');
+  const message = String((err && err.message) || 'Something went wrong.').replace(/^[a-z_]+: /, '');  // "ask: "
+  return prefix + message;
 }
 
 export class QnaPanel {

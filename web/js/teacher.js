@@ -27,8 +27,9 @@ function showParticipants(presence) {
   if (!presence || !presence.counts) return;
   showPresence(countEl, presence);
   const c = presence.counts;
-  breakdownEl.textContent = (Number(c.student) || 0) + ' students · ' + (Number(c.teacher) || 0) + ' teachers' +
-    (Number(c.admin) ? ' · ' + Number(c.admin) + ' admins' : '');
+  const n = (count, word) => count + ' ' + word + (count === 1 ? '' : 's');
+  breakdownEl.textContent = n(Number(c.student) || 0, 'student') + ' · ' + n(Number(c.teacher) || 0, 'teacher') +
+    (Number(c.admin) ? ' · ' + n(Number(c.admin), 'admin') : '');
   if (!Array.isArray(presence.participants)) return;
   const people = [...presence.participants].sort((a, b) =>
     (ROLE_ORDER[a.role] ?? 3) - (ROLE_ORDER[b.role] ?? 3) || String(a.name).localeCompare(String(b.name)));
