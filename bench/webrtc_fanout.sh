@@ -3,11 +3,12 @@
 # plugin, in one run. Each server is pinned to core 0 (taskset), the load client (build/bench/webrtc_load: DTLS
 # handshake, SRTP unprotect and loss counting per viewer) and the stream feeders to core 1. For every step of the
 # ladder the client ramps N viewers, waits for a warm-up, then measures a steady window: loss from sequence gaps,
-# the server's CPU from /proc/<pid>/stat. A server stops climbing at the first step with loss > 0.5 %, a
-# saturated core (> 95 %) or < 99 % of the viewers connected. Then perf profiles AirClass at its highest load.
+# the server's CPU from /proc/<pid>/stat. A step holds with loss <= 0.5 %, an unsaturated core (<= 95 %), >= 99 %
+# of the viewers receiving and >= 90 % of the bitrate each; BEYOND (1) more steps run after the first that does
+# not. Then perf profiles AirClass at its highest load that held.
 # Usage: bench/webrtc_fanout.sh [steps="100 250 500 1000 1500 2000 3000 4000 5000 6000"]
 # Env: OUT=bench/out/webrtc_fanout  BUILD=build  MEASURE=15 (s)  WARMUP=5 (s)  RAMP=200 (viewers/s)  ONLY=airclass|janus  VERIFY=1 (unprotect
-#      every Nth packet)  PACE=10 (ms between socket reads)  JANUS_EVENT_LOOPS=1  PERF=1 (profile AirClass)  PRIO=-15
+#      every Nth packet)  PACE=0 (ms between socket reads; 10 starved AirClass viewers, see docs)  JANUS_EVENT_LOOPS=1  PERF=1 (profile AirClass)  PRIO=-15
 set -euo pipefail
 cd "$(dirname "$0")/.."
 steps=${1:-"100 250 500 1000 1500 2000 3000 4000 5000 6000"}
@@ -16,7 +17,7 @@ measure=${MEASURE:-15}
 warmup=${WARMUP:-5}
 ramp=${RAMP:-200}
 verify=${VERIFY:-1}
-pace=${PACE:-10}
+pace=${PACE:-0}
 only=${ONLY:-}
 out=${OUT:-bench/out/webrtc_fanout}
 # A full run starts clean; ONLY=<server> reruns one side and keeps the other's results (chart of both).
@@ -52,7 +53,8 @@ idle_cpu() { local a b; a=$(cpu_s "$1"); sleep 5; b=$(cpu_s "$1"); echo "($b - $
 ladder() {
   local name=$1 pid=$2; shift 2
   local idle; idle=$(idle_cpu "$pid")
-  printf '# viewers connected loss_pct server_cpu_ms_per_s net_ms_per_s_per_viewer client_cpu_pct kbps_per_viewer rcvbuf_errors connect_p95_ms\n' >"$out/$name.dat"
+  printf '# viewers connected loss_pct server_cpu_ms_per_s net_ms_per_s_per_viewer client_cpu_pct kbps_per_viewer rcvbuf_errors connect_p95_ms receiving\n' >"$out/$name.dat"
+  local beyond=${BEYOND:-1} failed=0
   echo "$name: idle CPU with the stream flowing: $(printf %.1f "$idle") ms/s" | tee -a "$out/summary.txt"
   for n in $steps; do
     local log="$out/$name-$n.log"
@@ -62,15 +64,19 @@ ladder() {
     local r; r=$(grep '^RESULT' "$log" || true)
     if [ -z "$r" ]; then echo "$name $n: no result (see $log)" | tee -a "$out/summary.txt"; break; fi
     get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$r"; }
-    local connected loss cpu ccpu kbps rcvbuf p95 net
+    local connected loss cpu ccpu kbps rcvbuf p95 net receiving
     connected=$(get connected); loss=$(get loss_pct); cpu=$(get server_cpu_ms_per_s); ccpu=$(get client_cpu_pct)
     kbps=$(get kbps_per_viewer); rcvbuf=$(get udp_rcvbuf_errors); p95=$(get connect_ms_p95)
+    receiving=$(get receiving)
     net=$(echo "($cpu - $idle) / ($connected + ($connected == 0))" | bc -l)
-    printf '%s %s %s %s %.4f %s %s %s %s\n' "$n" "$connected" "$loss" "$cpu" "$net" "$ccpu" "$kbps" "$rcvbuf" "$p95" >>"$out/$name.dat"
-    printf '%-8s N=%-5s connected=%-5s loss=%6s%%  server CPU=%7s ms/s (%.2f ms/s per viewer net of idle)  client CPU=%5s%%  %s kbps/viewer  connect p95 %s ms\n' \
-      "$name" "$n" "$connected" "$loss" "$cpu" "$net" "$ccpu" "$kbps" "$p95" | tee -a "$out/summary.txt"
-    if (( $(echo "$loss > 0.5 || $cpu > 950 || $connected < $n * 0.99" | bc -l) )); then
-      echo "$name: stops at N=$n" | tee -a "$out/summary.txt"; break
+    printf '%s %s %s %s %.4f %s %s %s %s %s\n' "$n" "$connected" "$loss" "$cpu" "$net" "$ccpu" "$kbps" "$rcvbuf" "$p95" "$receiving" >>"$out/$name.dat"
+    printf '%-8s N=%-5s connected=%-5s receiving=%-5s loss=%6s%%  server CPU=%7s ms/s (%.2f ms/s per viewer net of idle)  client CPU=%5s%%  %s kbps/viewer  connect p95 %s ms\n' \
+      "$name" "$n" "$connected" "$receiving" "$loss" "$cpu" "$net" "$ccpu" "$kbps" "$p95" | tee -a "$out/summary.txt"
+    # Held: < 0.5 % loss, core not saturated, >= 99 % of the viewers connected and receiving at >= 90 % of the
+    # stream's bitrate. After the first step that fails, BEYOND more steps show the knee.
+    if (( $(echo "$loss > 0.5 || $cpu > 950 || $receiving < $n * 0.99 || $kbps < 540" | bc -l) )); then
+      echo "$name: does not hold N=$n" | tee -a "$out/summary.txt"
+      failed=$((failed + 1)); [ "$failed" -gt "$beyond" ] && break
     fi
     sleep 3  # the previous step's sessions are torn down
   done
@@ -150,7 +156,7 @@ run_airclass() {
   ladder airclass "$server" --whep "http://127.0.0.1:$hp" --room bench --token "$student"
   if [ "${PERF:-1}" = 1 ] && command -v perf >/dev/null; then
     # Profile at the highest load that held (< 0.5 % loss), or the last step run.
-    local top; top=$(awk '!/^#/ && $3 <= 0.5 {n=$1} END {print n}' "$out/airclass.dat")
+    local top; top=$(awk '!/^#/ && $3 <= 0.5 && $10 >= 0.99 * $1 && $7 >= 540 {n=$1} END {print n}' "$out/airclass.dat")
     [ -n "$top" ] || top=$(awk '!/^#/ {n=$1} END {print n}' "$out/airclass.dat")
     nice -n "$prio" taskset -c 1 "$client" --whep "http://127.0.0.1:$hp" --room bench --token "$student" --viewers "$top" \
       --ramp "$ramp" --warmup 25 --measure 10 --verify-every "$verify" --pace-ms "$pace" --server-pid "$server" \
@@ -159,8 +165,8 @@ run_airclass() {
     sleep $((top / ramp + 12))
     perf record -F 499 -g -p "$server" -o "$out/perf.data" -- sleep 15 >/dev/null 2>&1 || true
     wait "$load" || true
-    perf report -i "$out/perf.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^$' | head -40 >"$out/perf_dso.txt" || true
-    perf report -i "$out/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^$' | head -60 >"$out/perf_symbols.txt" || true
+    perf report -i "$out/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep -v '^$' | cut -c1-100 | head -30 >"$out/perf_dso.txt" || true
+    perf report -i "$out/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null | grep -v '^$' | cut -c1-140 | head -60 >"$out/perf_symbols.txt" || true
     echo "perf at N=$top: $out/perf_dso.txt, $out/perf_symbols.txt" | tee -a "$out/summary.txt"
   fi
   kill "$feed" "$server" 2>/dev/null || true; wait "$feed" "$server" 2>/dev/null || true

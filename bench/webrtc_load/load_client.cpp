@@ -75,6 +75,7 @@ struct LoadClient::Sample {
   double client_cpu = 0;
   uint64_t rcvbuf_errors = 0;
   uint64_t sndbuf_errors = 0;
+  std::vector<uint64_t> per_viewer;  // packets counted so far, by viewer
 };
 
 LoadClient::LoadClient(LoadOptions options, std::unique_ptr<Signaling> signaling)
@@ -145,6 +146,7 @@ LoadClient::Sample LoadClient::sample(int64_t now_ms) const {
   for (const auto& v : viewers_) {
     if (v->state() == Viewer::State::Connected) ++s.connected;
     const auto t = v->totals();
+    s.per_viewer.push_back(t.packets);
     s.packets += t.packets;
     s.bytes += t.bytes;
     s.expected += t.expected;
@@ -164,6 +166,12 @@ void LoadClient::report(const Sample& from, const Sample& to) const {
   const double loss_pct = expected ? 100.0 * static_cast<double>(lost) / static_cast<double>(expected) : 0;
   const double server_cpu_ms_s = 1000.0 * (to.server_cpu - from.server_cpu) / seconds;
   const int viewers = std::max(1, to.connected);
+  // Viewers that got packets during the window: a stalled stream shows no sequence gap, only silence.
+  int receiving = 0;
+  for (size_t i = 0; i < to.per_viewer.size(); ++i) {
+    const uint64_t before = i < from.per_viewer.size() ? from.per_viewer[i] : 0;
+    receiving += to.per_viewer[i] > before ? 1 : 0;
+  }
   std::vector<int64_t> connect_ms;
   for (const auto& v : viewers_) {
     if (v->state() == Viewer::State::Connected) connect_ms.push_back(v->connectMs());
@@ -173,11 +181,11 @@ void LoadClient::report(const Sample& from, const Sample& to) const {
     return connect_ms.empty() ? 0 : connect_ms[static_cast<size_t>(q * static_cast<double>(connect_ms.size() - 1))];
   };
   std::printf(
-      "RESULT label=%s viewers=%d connected=%d window_s=%.1f packets=%llu expected=%llu lost=%llu loss_pct=%.3f "
+      "RESULT label=%s viewers=%d connected=%d receiving=%d window_s=%.1f packets=%llu expected=%llu lost=%llu loss_pct=%.3f "
       "kbps_per_viewer=%.1f pps=%.0f server_cpu_ms_per_s=%.1f server_cpu_ms_per_s_per_viewer=%.4f "
       "client_cpu_pct=%.1f auth_failures=%llu udp_rcvbuf_errors=%llu udp_sndbuf_errors=%llu "
       "connect_ms_p50=%lld connect_ms_p95=%lld signaling_failures=%d\n",
-      options_.label.c_str(), static_cast<int>(viewers_.size()), to.connected, seconds,
+      options_.label.c_str(), static_cast<int>(viewers_.size()), to.connected, receiving, seconds,
       static_cast<unsigned long long>(packets), static_cast<unsigned long long>(expected),
       static_cast<unsigned long long>(lost), loss_pct,
       8.0 * static_cast<double>(to.bytes - from.bytes) / seconds / 1000.0 / viewers,
