@@ -13,6 +13,7 @@ PKGS=(
   nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libsrtp2-dev libsrt-openssl-dev
   clang libclang-rt-14-dev
   ffmpeg chromium fonts-dejavu-core procps iproute2 curl
+  python3-prometheus-client
 )
 # Node.js and npm: Debian's, unless the machine already has them (e.g. a newer Node.js).
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
