@@ -22,6 +22,8 @@
 #include "common/log.hpp"
 #include "media/webrtc/dtls_certificate.hpp"
 #include "media/webrtc/fanout_worker.hpp"
+#include "media/webrtc/ice_tcp_server.hpp"
+#include "media/webrtc/ice_tcp_stream.hpp"
 #include "media/webrtc/packet_demux.hpp"
 #include "media/webrtc/sdp_answer.hpp"
 #include "media/webrtc/session_description.hpp"
@@ -37,6 +39,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kKeyframeInterval = std::chrono::milliseconds(500);  // per rendition, upstream
 constexpr size_t kReceiveBatch = 32;
 constexpr size_t kMaxDatagram = 2048;
+constexpr int kPortAttempts = 16;  // kernel-chosen port: tries until the TCP port of the same number is free too
 
 std::string randomText(size_t size) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -114,6 +117,7 @@ struct Fanout::Impl final : FanoutWorkerHost {
   std::unique_ptr<DtlsCertificate> certificate;
   int fd = -1;
   int wake_fd = -1;
+  std::unique_ptr<IceTcpServer> tcp;
   int bound_port = 0;
   std::vector<std::unique_ptr<FanoutWorker>> workers;
   std::thread receiver;
@@ -162,7 +166,13 @@ struct Fanout::Impl final : FanoutWorkerHost {
 
   void receiveLoop();
   void onDatagram(const PeerAddress& from, std::span<const uint8_t> bytes);
+  bool onTcpFrame(const PeerAddress& from, std::string& session, std::span<const uint8_t> bytes);
+  void bindPorts();
   void sendTo(const PeerAddress& to, std::span<const uint8_t> bytes) const {
+    if (to.tcp) {
+      (void)to.tcp->send(bytes);
+      return;
+    }
     (void)::sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to.storage), to.length);
   }
 };
@@ -173,9 +183,10 @@ void Fanout::Impl::receiveLoop() {
   std::array<iovec, kReceiveBatch> iovecs{};
   std::array<PeerAddress, kReceiveBatch> from{};
   while (running.load()) {
-    pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-    if (::poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+    pollfd fds[3] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}, {tcp->pollFd(), POLLIN, 0}};
+    if (::poll(fds, 3, 500) < 0 && errno != EINTR) break;
     if (fds[1].revents) break;
+    tcp->process();  // also expires idle unrouted connections
     if (!(fds[0].revents & POLLIN)) continue;
     for (;;) {
       for (size_t i = 0; i < kReceiveBatch; ++i) {
@@ -248,6 +259,90 @@ void Fanout::Impl::onDatagram(const PeerAddress& from, std::span<const uint8_t> 
   workers[worker]->datagram(session_id, from, std::vector<uint8_t>(bytes.begin(), bytes.end()));
 }
 
+// One ICE-TCP frame (RFC 6544). A connection is routed by the STUN USERNAME of its first binding request and
+// stays with that viewer; anything else first, or a check for another viewer, closes it.
+bool Fanout::Impl::onTcpFrame(const PeerAddress& from, std::string& session, std::span<const uint8_t> bytes) {
+  if (classifyPacket(bytes) == PacketKind::Stun) {
+    auto message = StunMessage::parse(bytes);
+    if (!message.ok() || message->message_class != StunClass::Request || !message->username) {
+      countDropped("tcp stun", session);
+      return false;
+    }
+    const std::string& user = *message->username;
+    const std::string ufrag = user.substr(0, user.find(':'));
+    size_t worker = 0;
+    {
+      std::lock_guard lock(mutex);
+      auto s = by_ufrag.find(ufrag);
+      if (s == by_ufrag.end() || (!session.empty() && s->second != session)) {
+        dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      const Route& route = sessions[s->second];
+      if (!message->isIceCheckFor(route.ufrag, route.pwd)) {
+        dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      session = s->second;
+      worker = route.worker;
+      sendTo(from, StunMessage::bindingSuccess(*message, toStun(from)).serialize(route.pwd, true));
+    }
+    workers[worker]->alive(session, from);
+    return true;
+  }
+  if (session.empty()) {
+    countDropped("tcp media before ICE check", "");
+    return false;
+  }
+  size_t worker = 0;
+  {
+    std::lock_guard lock(mutex);
+    auto s = sessions.find(session);
+    if (s == sessions.end()) return false;  // the viewer is gone
+    worker = s->second.worker;
+  }
+  workers[worker]->datagram(session, from, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+  return true;
+}
+
+// The UDP socket and the TCP listener on the same port number.
+void Fanout::Impl::bindPorts() {
+  for (int attempt = 0;; ++attempt) {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw Error(ErrorCode::Unavailable, "webrtc: socket: " + std::string(std::strerror(errno)));
+    const int buffer = 8 << 20;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(settings.port));
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      fd = -1;
+      throw Error(ErrorCode::Unavailable, "webrtc: bind UDP port " + std::to_string(settings.port) + ": " + why);
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    bound_port = ntohs(address.sin_port);
+    try {
+      IceTcpServer::Limits limits;
+      limits.max_connections = static_cast<size_t>(std::max(settings.max_viewers, 1)) + limits.max_unrouted;
+      tcp = std::make_unique<IceTcpServer>(
+          static_cast<uint16_t>(bound_port), limits,
+          [this](const PeerAddress& from, std::string& session, std::span<const uint8_t> bytes) {
+            return onTcpFrame(from, session, bytes);
+          },
+          [this](const char* what) { countDropped(what, ""); });
+      return;
+    } catch (const Error&) {
+      ::close(fd);
+      fd = -1;
+      if (settings.port != 0 || attempt + 1 >= kPortAttempts) throw;
+    }
+  }
+}
+
 Fanout::Fanout(boost::asio::io_context& media_loop, const common::Config& config, FanoutListener& listener)
     : impl_(std::make_unique<Impl>(media_loop, config, listener)) {
   impl_->certificate = std::make_unique<DtlsCertificate>();
@@ -258,23 +353,7 @@ Fanout::~Fanout() { stop(); }
 void Fanout::start() {
   Impl& m = *impl_;
   if (m.running) return;
-  m.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (m.fd < 0) throw Error(ErrorCode::Unavailable, "webrtc: socket: " + std::string(std::strerror(errno)));
-  const int buffer = 8 << 20;
-  (void)::setsockopt(m.fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-  (void)::setsockopt(m.fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(m.settings.port));
-  if (::bind(m.fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(m.fd);
-    m.fd = -1;
-    throw Error(ErrorCode::Unavailable, "webrtc: bind UDP port " + std::to_string(m.settings.port) + ": " + why);
-  }
-  socklen_t length = sizeof address;
-  ::getsockname(m.fd, reinterpret_cast<sockaddr*>(&address), &length);
-  m.bound_port = ntohs(address.sin_port);
+  m.bindPorts();
   m.wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const size_t count = m.settings.workers > 0 ? static_cast<size_t>(m.settings.workers) : cores;
@@ -297,6 +376,7 @@ void Fanout::stop() {
   if (m.receiver.joinable()) m.receiver.join();
   for (auto& w : m.workers) w->stop();
   m.workers.clear();
+  m.tcp.reset();
   ::close(m.fd);
   ::close(m.wake_fd);
   m.fd = m.wake_fd = -1;
@@ -366,6 +446,16 @@ ViewerSession Fanout::addViewer(const ViewerRequest& request) {
     c.address = a;
     c.port = static_cast<uint16_t>(m.bound_port);
     c.priority = priority--;
+    settings.candidates.push_back(c);
+  }
+  priority = 1518280447;  // ICE-TCP passive beside each UDP candidate, below all of them (RFC 6544 4.2)
+  for (const auto& a : addresses) {
+    IceCandidate c;
+    c.foundation = "2";
+    c.address = a;
+    c.port = static_cast<uint16_t>(m.bound_port);
+    c.priority = priority--;
+    c.tcp = true;
     settings.candidates.push_back(c);
   }
   settings.video_ssrc = tracks.video.empty() ? randomSsrc() : tracks.video.front().ssrc;

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "media/webrtc/ice_tcp_stream.hpp"
 #include "media/webrtc/packet_demux.hpp"
 
 namespace airclass::media::webrtc {
@@ -75,6 +76,12 @@ std::span<uint8_t> FanoutWorker::slot(const WebRtcPeer&) {
 
 void FanoutWorker::commit(const WebRtcPeer&, size_t length) {
   if (!current_ || !current_->has_address) return;
+  if (current_->address.tcp) {  // ICE-TCP: framed on the viewer's own stream, never batched, never waited for
+    if (!current_->address.tcp->send(std::span(slots_[queued_].data(), length))) {
+      host_.countDropped("tcp send", current_->peer->setup().session_id);
+    }
+    return;
+  }
   iovecs_[queued_] = {slots_[queued_].data(), length};
   mmsghdr& m = messages_[queued_];
   m = {};
@@ -319,6 +326,7 @@ void FanoutWorker::drop(const std::string& session_id, bool send_close) {
     current_ = nullptr;
   }
   flush();  // the batch may point at this peer's address
+  if (p->address.tcp) p->address.tcp->shutdown();
   auto room = rooms_.find(p->peer->setup().room);
   if (room != rooms_.end()) std::erase(room->second.peers, p);
   peers_.erase(it);
@@ -331,6 +339,7 @@ void FanoutWorker::tick() {
   std::vector<std::string> silent;
   for (auto& [id, p] : peers_) {
     current_ = p.get();
+    if (p->address.tcp) p->address.tcp->flush();
     p->peer->handleDtlsTimer(*this);
     if (now - p->peer->lastAliveNs() > consent_timeout_.count()) silent.push_back(id);
   }

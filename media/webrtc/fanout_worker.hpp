@@ -22,15 +22,10 @@
 #include <vector>
 
 #include "media/webrtc/fanout.hpp"
+#include "media/webrtc/peer_address.hpp"
 #include "media/webrtc/webrtc_peer.hpp"
 
 namespace airclass::media::webrtc {
-
-// A peer's transport address as the kernel gives it.
-struct PeerAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-};
 
 // What a worker needs from the fan-out that owns it. Called on the worker's thread.
 class FanoutWorkerHost {

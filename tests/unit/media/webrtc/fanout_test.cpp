@@ -69,18 +69,22 @@ std::shared_ptr<const RtpFrame> makeFrame(uint32_t ssrc, uint16_t& seq, uint32_t
   return frame;
 }
 
-// A WHEP viewer made of our own parts.
+// A WHEP viewer made of our own parts, over UDP or ICE-TCP (RFC 4571 framing on one connection).
 class Client {
  public:
-  explicit Client(Fanout& fanout) : fanout_(fanout), dtls_(cert_, "") {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+  explicit Client(Fanout& fanout, bool tcp = false) : fanout_(fanout), dtls_(cert_, ""), tcp_(tcp) {
+    server_.sin_family = AF_INET;
+    server_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    server_.sin_port = htons(static_cast<uint16_t>(fanout.port()));
+    fd_ = ::socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+    if (tcp) {
+      EXPECT_EQ(::connect(fd_, reinterpret_cast<sockaddr*>(&server_), sizeof server_), 0);
+      return;
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    server_.sin_family = AF_INET;
-    server_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    server_.sin_port = htons(static_cast<uint16_t>(fanout.port()));
   }
   ~Client() { ::close(fd_); }
 
@@ -173,9 +177,17 @@ class Client {
   }
 
   void send(std::span<const uint8_t> bytes) const {
+    if (tcp_) {
+      std::vector<uint8_t> framed = {static_cast<uint8_t>(bytes.size() >> 8), static_cast<uint8_t>(bytes.size())};
+      framed.insert(framed.end(), bytes.begin(), bytes.end());
+      sendRaw(framed);
+      return;
+    }
     (void)::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&server_), sizeof server_);
   }
-  std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds wait) const {
+  void sendRaw(std::span<const uint8_t> bytes) const { (void)::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  std::optional<std::vector<uint8_t>> receive(std::chrono::milliseconds wait) {
+    if (tcp_) return receiveFrame(wait);
     pollfd p{fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return std::nullopt;
     std::vector<uint8_t> buffer(2048);
@@ -184,6 +196,32 @@ class Client {
     buffer.resize(static_cast<size_t>(n));
     return buffer;
   }
+
+  // ICE-TCP: the next RFC 4571 frame, or nothing (also when the server closed the connection: closed()).
+  std::optional<std::vector<uint8_t>> receiveFrame(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      if (stream_.size() >= 2) {
+        const size_t length = static_cast<size_t>(stream_[0]) << 8 | stream_[1];
+        if (stream_.size() >= 2 + length) {
+          std::vector<uint8_t> frame(stream_.begin() + 2, stream_.begin() + 2 + static_cast<std::ptrdiff_t>(length));
+          stream_.erase(stream_.begin(), stream_.begin() + 2 + static_cast<std::ptrdiff_t>(length));
+          return frame;
+        }
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      uint8_t buffer[4096];
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        closed_ = true;
+        return std::nullopt;
+      }
+      stream_.insert(stream_.end(), buffer, buffer + n);
+    }
+  }
+  bool closed() const { return closed_; }
 
   const ViewerSession& session() const { return session_; }
   int videoPt() const { return video_pt_; }
@@ -205,8 +243,11 @@ class Client {
   Fanout& fanout_;
   DtlsCertificate cert_;
   DtlsTransportHolder dtls_;
+  bool tcp_ = false;
   int fd_ = -1;
   sockaddr_in server_{};
+  std::vector<uint8_t> stream_;
+  bool closed_ = false;
   std::string ufrag_ = "cliA";
   std::string pwd_ = "clientpasswordclientpwd0";
   ViewerSession session_;
@@ -338,6 +379,63 @@ TEST_F(FanoutTest, ViewerJoinsReceivesFramesAndIsServedRtcp) {
   EXPECT_EQ(snap->viewers[0].retransmits, 1u);
   EXPECT_EQ(listener_.count(), 1u);  // the corrupted PLI asked for nothing
   EXPECT_TRUE(fanout_->removeViewer(client.session().id));
+}
+
+TEST_F(FanoutTest, ViewerOverIceTcpReceivesFramesAndBadConnectionsCloseAlone) {
+  uint16_t seq = 100;
+  auto key = makeFrame(2222, seq, 90000, true, 3, 5);
+  fanout_->publish("math", "720p", key);
+  Client client(*fanout_, /*tcp=*/true);
+  client.join("math");
+  const std::string passive = " 127.0.0.1 " + std::to_string(fanout_->port()) + " typ host tcptype passive";
+  EXPECT_NE(client.session().answer_sdp.find(" 1 tcp "), std::string::npos);
+  EXPECT_NE(client.session().answer_sdp.find(passive), std::string::npos);
+  EXPECT_NE(client.session().answer_sdp.find(" 1 udp "), std::string::npos);
+  ASSERT_TRUE(client.checkIce());
+  ASSERT_TRUE(client.handshake());
+  for (size_t i = 0; i < key->packets.size(); ++i) {
+    auto rtp = client.nextRtp(2000ms);
+    ASSERT_TRUE(rtp.has_value()) << i;
+    EXPECT_TRUE(std::ranges::equal(RtpHeader::parse(*rtp)->payload, key->packets[i]->payload()));
+  }
+
+  // Garbage as the first frame, an oversized length, media before any ICE check, a forged check: each closes
+  // only its own connection.
+  Client garbage(*fanout_, true);
+  garbage.send(std::vector<uint8_t>{0x16, 0xFE, 0xFD, 1, 2, 3});
+  Client oversized(*fanout_, true);
+  oversized.sendRaw(std::vector<uint8_t>{0xFF, 0xFF, 0, 1, 2, 3});
+  Client zero(*fanout_, true);
+  zero.sendRaw(std::vector<uint8_t>{0, 0});
+  Client forged(*fanout_, true);
+  forged.send(client.iceCheck("not-the-password-at-all!"));
+  for (Client* c : {&garbage, &oversized, &zero, &forged}) {
+    EXPECT_FALSE(c->receiveFrame(2000ms).has_value());
+    EXPECT_TRUE(c->closed());
+  }
+  // The viewer's own connection carries its RTCP (a PLI) and keeps receiving.
+  client.sendRtcp(pli(client.videoSsrc()));
+  for (int i = 0; i < 100 && listener_.count() == 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(listener_.count(), 1u);
+  auto delta = makeFrame(2222, seq, 93000, false, 2, 60);
+  fanout_->publish("math", "720p", delta);
+  for (size_t i = 0; i < delta->packets.size(); ++i) {
+    auto rtp = client.nextRtp(2000ms);
+    ASSERT_TRUE(rtp.has_value()) << i;
+    EXPECT_TRUE(std::ranges::equal(RtpHeader::parse(*rtp)->payload, delta->packets[i]->payload()));
+  }
+  std::this_thread::sleep_for(1100ms);
+  auto snap = fanout_->snapshot();
+  EXPECT_GE(snap->packets_dropped, 4u);
+  ASSERT_EQ(snap->viewers.size(), 1u);
+  EXPECT_TRUE(snap->viewers[0].connected);
+  EXPECT_EQ(snap->viewers[0].plis, 1u);
+
+  // Removing the viewer closes its connection.
+  EXPECT_TRUE(fanout_->removeViewer(client.session().id));
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (!client.closed() && std::chrono::steady_clock::now() < deadline) (void)client.receiveFrame(100ms);
+  EXPECT_TRUE(client.closed());
 }
 
 TEST_F(FanoutTest, JoinWithoutCachedGopAsksForAKeyframe) {
