@@ -108,6 +108,9 @@ void LoadClient::openViewers(int64_t now_ms, int64_t ramp_start_ms) {
     event.data.u64 = viewers_.size();
     epoll_ctl(epoll_, EPOLL_CTL_ADD, viewer->fd(), &event);
     viewers_.push_back(std::move(viewer));
+    // Signaling blocks: drain the sockets between sessions so a slow server cannot overflow their buffers.
+    while (poll(0, now_ms) == kMaxEvents) {
+    }
   }
 }
 
