@@ -1,5 +1,8 @@
 #include "media/webrtc/fanout_worker.hpp"
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -26,9 +29,9 @@ struct FanoutWorker::Peer {
 };
 
 FanoutWorker::FanoutWorker(int udp_fd, const DtlsCertificate& certificate, std::chrono::nanoseconds consent_timeout,
-                           FanoutWorkerHost& host)
+                           FanoutWorkerHost& host, bool gso)
     : fd_(udp_fd), certificate_(certificate), consent_timeout_(consent_timeout), host_(host), timer_(io_),
-      slots_(kBatch) {}
+      slots_(kBatch), gso_(gso) {}
 
 FanoutWorker::~FanoutWorker() { stop(); }
 
@@ -83,21 +86,68 @@ void FanoutWorker::commit(const WebRtcPeer&, size_t length) {
     return;
   }
   iovecs_[queued_] = {slots_[queued_].data(), length};
-  mmsghdr& m = messages_[queued_];
+  if (gso_ && run_peer_ == current_ && length <= segment_ && run_bytes_ + length <= kMaxGsoBytes) {
+    // Another segment of the last message: same viewer, same size (or a shorter last one, which ends the run).
+    mmsghdr& m = messages_[messages_count_ - 1];
+    ++m.msg_hdr.msg_iovlen;
+    run_bytes_ += length;
+    if (length < segment_) run_peer_ = nullptr;
+    if (m.msg_hdr.msg_iovlen == 2) {
+      auto& control = controls_[messages_count_ - 1];
+      m.msg_hdr.msg_control = control.data();
+      m.msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto size = static_cast<uint16_t>(segment_);
+      std::memcpy(CMSG_DATA(c), &size, sizeof size);
+    }
+    ++queued_;
+    return;
+  }
+  mmsghdr& m = messages_[messages_count_++];
   m = {};
   m.msg_hdr.msg_name = &current_->address.storage;
   m.msg_hdr.msg_namelen = current_->address.length;
   m.msg_hdr.msg_iov = &iovecs_[queued_];
   m.msg_hdr.msg_iovlen = 1;
+  run_peer_ = current_;
+  segment_ = length;
+  run_bytes_ = length;
   ++queued_;
+}
+
+void FanoutWorker::splitMessages(size_t from) {
+  std::array<mmsghdr, kBatch> split{};
+  size_t count = 0;
+  for (size_t i = from; i < messages_count_; ++i) {
+    const msghdr& h = messages_[i].msg_hdr;
+    for (size_t s = 0; s < h.msg_iovlen; ++s) {
+      mmsghdr& m = split[count++];
+      m.msg_hdr.msg_name = h.msg_name;
+      m.msg_hdr.msg_namelen = h.msg_namelen;
+      m.msg_hdr.msg_iov = h.msg_iov + s;
+      m.msg_hdr.msg_iovlen = 1;
+    }
+  }
+  std::copy_n(split.begin(), count, messages_.begin() + static_cast<std::ptrdiff_t>(from));
+  messages_count_ = from + count;
 }
 
 void FanoutWorker::flush() {
   size_t sent = 0;
-  while (sent < queued_) {
-    const int n = ::sendmmsg(fd_, &messages_[sent], static_cast<unsigned>(queued_ - sent), 0);
+  while (sent < messages_count_) {
+    const int n = ::sendmmsg(fd_, &messages_[sent], static_cast<unsigned>(messages_count_ - sent), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (gso_ && (errno == EINVAL || errno == EIO) && messages_[sent].msg_hdr.msg_iovlen > 1) {
+        common::log::warn("media", "webrtc", "UDP GSO refused by the kernel; sending one datagram per packet",
+                          {{"error", std::strerror(errno)}});
+        gso_ = false;
+        splitMessages(sent);
+        continue;
+      }
       // EAGAIN (socket buffer full) or an unreachable peer: this batch's remainder is lost, like on the wire.
       host_.countDropped("send", "");
       break;
@@ -105,6 +155,8 @@ void FanoutWorker::flush() {
     sent += static_cast<size_t>(n);
   }
   queued_ = 0;
+  messages_count_ = 0;
+  run_peer_ = nullptr;
 }
 
 // ---- posted from other threads --------------------------------------------------------------------------------

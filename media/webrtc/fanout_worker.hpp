@@ -1,7 +1,8 @@
 // One fan-out worker thread: owns the viewers sharded to it (their WebRtcPeer state and addresses) and its own
 // copy of each room's caches (current GOP per rendition for fast join, recent packets for NACK). Frames arrive
 // once per worker as a shared RtpFrame; each viewer gets a header-rewritten, SRTP-protected copy written into a
-// send batch that leaves with one sendmmsg. The public methods post to the worker's thread, so any thread may
+// send batch that leaves with one sendmmsg; consecutive datagrams of equal size to one viewer (most of a frame)
+// go as one message with a UDP GSO segment size where the kernel has it (Linux >= 4.18). The public methods post to the worker's thread, so any thread may
 // call them; the worker calls its FanoutWorkerHost from its own thread.
 #pragma once
 #include <sys/socket.h>
@@ -39,11 +40,13 @@ class FanoutWorkerHost {
 class FanoutWorker final : private PeerSender {
  public:
   static constexpr size_t kBatch = 64;             // datagrams per sendmmsg
+  static constexpr size_t kMaxGsoBytes = 60000;    // one GSO message stays below the 64 KiB UDP limit
   static constexpr size_t kPacketCache = 1024;     // per rendition, for NACKs (about 10 s at 600 kbps)
   static constexpr size_t kMaxGopPackets = 4096;   // a longer GOP is not cached (the viewer asks for a keyframe)
 
+  // `gso`: coalesce equal-sized datagrams with UDP_SEGMENT (turned off for good by the first EINVAL/EIO).
   FanoutWorker(int udp_fd, const DtlsCertificate& certificate, std::chrono::nanoseconds consent_timeout,
-               FanoutWorkerHost& host);
+               FanoutWorkerHost& host, bool gso = true);
   ~FanoutWorker() override;
   FanoutWorker(const FanoutWorker&) = delete;
   FanoutWorker& operator=(const FanoutWorker&) = delete;
@@ -81,6 +84,7 @@ class FanoutWorker final : private PeerSender {
   std::span<uint8_t> slot(const WebRtcPeer& peer) override;
   void commit(const WebRtcPeer& peer, size_t length) override;
   void flush();
+  void splitMessages(size_t from);  // GSO refused: the messages from `from` on become one per datagram
 
   void doPublish(const std::string& room, const std::string& rendition, const std::shared_ptr<const RtpFrame>& f);
   void doDatagram(const std::string& session_id, const PeerAddress& from, std::vector<uint8_t>& bytes);
@@ -106,12 +110,19 @@ class FanoutWorker final : private PeerSender {
   std::atomic<size_t> viewer_count_{0};
   int64_t next_report_ns_ = 0;
 
-  // The send batch; `current_` is the peer whose datagrams commit() queues.
+  // The send batch; `current_` is the peer whose datagrams commit() queues. A message covers a run of
+  // consecutive slots (iovecs); with GSO more than one, all of `segment_` bytes but a shorter last one.
   Peer* current_ = nullptr;
   std::vector<std::array<uint8_t, kSlotSize>> slots_;
   std::array<mmsghdr, kBatch> messages_{};
   std::array<iovec, kBatch> iovecs_{};
-  size_t queued_ = 0;
+  std::array<std::array<uint64_t, 4>, kBatch> controls_{};  // room for one UDP_SEGMENT cmsg each, aligned
+  size_t queued_ = 0;    // slots
+  size_t messages_count_ = 0;
+  bool gso_;
+  const Peer* run_peer_ = nullptr;  // the last message's peer, while more segments may join it
+  size_t segment_ = 0;
+  size_t run_bytes_ = 0;
 
   mutable std::mutex stats_mutex_;
   std::vector<ViewerStats> stats_;

@@ -59,15 +59,16 @@ void H264Packetizer::emitNal(std::span<const uint8_t> nal, uint32_t timestamp) {
     emit({}, nal, timestamp);
     return;
   }
-  // FU-A (RFC 6184 5.8): the NAL header is replaced by the FU indicator and header; fragments of equal size.
+  // FU-A (RFC 6184 5.8): the NAL header is replaced by the FU indicator and header. Fragments of one size and a
+  // shorter last one: as few packets as max_payload allows, and equal-sized ones leave in one UDP GSO message.
   const auto payload = nal.subspan(1);
   const size_t max_fragment = settings_.max_payload - 2;
-  const size_t count = (payload.size() + max_fragment - 1) / max_fragment;
-  const size_t base = payload.size() / count;
-  const size_t extra = payload.size() % count;
+  const size_t fewest = (payload.size() + max_fragment - 1) / max_fragment;
+  const size_t fragment = (payload.size() + fewest - 1) / fewest;
+  const size_t count = (payload.size() + fragment - 1) / fragment;  // == fewest
   size_t offset = 0;
   for (size_t i = 0; i < count; ++i) {
-    const size_t size = base + (i < extra ? 1 : 0);
+    const size_t size = std::min(fragment, payload.size() - offset);
     uint8_t head[2];
     head[0] = static_cast<uint8_t>((nal[0] & 0xE0) | kFuA);
     head[1] = static_cast<uint8_t>((i == 0 ? 0x80 : 0) | (i + 1 == count ? 0x40 : 0) | nalType(nal));

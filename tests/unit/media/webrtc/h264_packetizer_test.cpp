@@ -141,14 +141,13 @@ TEST(H264Packetizer, MtuEdges) {
     ASSERT_TRUE(packetizer.packetize(avcc({nal}), 0, false, packets));
     const size_t expected = size <= mtu ? 1 : (size - 1 + mtu - 3) / (mtu - 2);
     EXPECT_EQ(packets.size(), expected) << size;
-    size_t smallest = mtu, largest = 0;
-    for (const auto& p : packets) {
-      EXPECT_LE(p->payload().size(), mtu);
-      smallest = std::min(smallest, p->payload().size());
-      largest = std::max(largest, p->payload().size());
-    }
-    if (packets.size() > 1) {
-      EXPECT_LE(largest - smallest, 1U) << "fragments are balanced";
+    for (size_t i = 0; i < packets.size(); ++i) {
+      EXPECT_LE(packets[i]->payload().size(), mtu);
+      if (i + 1 < packets.size()) {  // equal size, shorter last (UDP GSO sends such a run as one message)
+        EXPECT_EQ(packets[i]->payload().size(), packets[0]->payload().size()) << size;
+      } else {
+        EXPECT_LE(packets[i]->payload().size(), packets[0]->payload().size()) << size;
+      }
     }
     EXPECT_EQ(depacketize(packets), std::vector<Nal>{nal}) << size;
   }
@@ -199,6 +198,29 @@ TEST(RtpHeader, ParsesExtensionsPaddingAndRejectsLies) {
   for (size_t n = 0; n < p.size(); ++n) EXPECT_FALSE(RtpHeader::parse(std::span(p.data(), n)).has_value()) << n;
   p.back() = 10;  // padding longer than the payload
   EXPECT_FALSE(RtpHeader::parse(p));
+}
+
+TEST(H264Packetizer, FuAFragmentsAreEqualSizedWithAShorterLast) {
+  // Sizes where the remainder is large or tiny, and the smallest payload limit with a long NAL (the fragment
+  // size must never leave the last fragment empty).
+  for (const auto& [mtu, size] : {std::pair<size_t, size_t>{1200, 50000}, {1200, 1200 * 3 + 7}, {1200, 2400},
+                                  {64, 100000}, {64, 3845}}) {
+    H264Packetizer packetizer(settings(mtu));
+    const Nal nal = makeNal(0x65, size);
+    std::vector<SharedRtpPacket> packets;
+    ASSERT_TRUE(packetizer.packetize(avcc({nal}), 0, false, packets));
+    const size_t fewest = (size - 1 + mtu - 3) / (mtu - 2);
+    ASSERT_EQ(packets.size(), fewest) << mtu << " " << size;
+    const size_t first = packets[0]->bytes.size();
+    size_t payload_total = 0;
+    for (size_t i = 0; i < packets.size(); ++i) {
+      const size_t n = packets[i]->bytes.size();
+      EXPECT_TRUE(i + 1 == packets.size() ? n <= first && n > RtpPacket::kHeaderSize + 2 : n == first) << i;
+      payload_total += n - RtpPacket::kHeaderSize - 2;
+    }
+    EXPECT_EQ(payload_total, size - 1);
+    EXPECT_EQ(depacketize(packets), std::vector<Nal>{nal});
+  }
 }
 
 }  // namespace
