@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "media/hls/hls_store.hpp"
+#include "media/ingest_meter.hpp"
 #include "media/room_media.hpp"
 
 namespace airclass::media {
@@ -43,6 +44,7 @@ struct MediaService::Impl {
     uint64_t publisher = 0;  // the current Publication's id
     bool started = false;    // the room accepted the first video config: listed and announced from then on
     RoomSummary summary;
+    IngestMeter meter;
   };
 
   // The Publication handed to an ingest. Holds the broadcast weakly: after the broadcast ended (grace
@@ -55,19 +57,30 @@ struct MediaService::Impl {
       if (auto b = current()) impl_.publisherGone(b);
     }
     void onVideoConfig(const VideoConfig& config) override {
-      if (auto b = current()) {
+      if (auto b = live()) {
         b->media->onVideoConfig(config);  // throws on a config the room cannot take: nothing is announced
         impl_.broadcastStarted(*b);
       }
     }
     void onAudioConfig(const AudioConfig& config) override {
-      if (auto b = current()) b->media->onAudioConfig(config);
+      if (auto b = live()) b->media->onAudioConfig(config);
     }
     void onFrame(const EncodedFrame& frame) override {
-      if (auto b = current()) b->media->onFrame(frame);
+      if (auto b = live()) {
+        b->meter.onFrame(nowUnixMs(), frame.kind == TrackKind::Video, frame.data ? frame.data->size() : 0);
+        b->media->onFrame(frame);
+      }
     }
 
    private:
+    // The broadcast, or an error that makes the ingest disconnect: it was ended under the publisher (an admin).
+    std::shared_ptr<Broadcast> live() const {
+      auto b = current();
+      if (!b && broadcast_.expired()) {
+        throw common::Error(common::ErrorCode::Unavailable, "publish: the broadcast was ended");
+      }
+      return b;
+    }
     std::shared_ptr<Broadcast> current() const {
       auto b = broadcast_.lock();
       return b && b->publisher == id_ && b->media ? b : nullptr;
@@ -80,6 +93,23 @@ struct MediaService::Impl {
   Impl(boost::asio::io_context& io, const common::Config& cfg, hls::HlsStore& store, webrtc::FanoutInput* out)
       : loop(io), config(cfg), hls(store), fanout(out) {
     list.store(std::make_shared<const RoomList>());
+    meterTick();
+  }
+
+  // Once a second: the ingest meters into the published summaries.
+  void meterTick() {
+    meter_timer.expires_after(std::chrono::seconds(1));
+    meter_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || shut_down) return;
+      const int64_t now = nowUnixMs();
+      for (auto& [room, b] : broadcasts) {
+        b->summary.ingest_kbps = b->summary.live ? b->meter.bitrateKbps(now) : 0;
+        b->summary.ingest_fps = b->summary.live ? b->meter.fps(now) : 0;
+        b->summary.dropped_frames = b->meter.dropped();
+      }
+      if (!broadcasts.empty()) publishList();
+      meterTick();
+    });
   }
 
   std::unique_ptr<ingest::Publication> publish(const ingest::PublishRequest& request) {
@@ -204,6 +234,7 @@ struct MediaService::Impl {
 
   void shutdown() {
     shut_down = true;
+    meter_timer.cancel();
     while (!broadcasts.empty()) endBroadcast(broadcasts.begin()->first, false);
     removals.clear();
   }
@@ -216,6 +247,7 @@ struct MediaService::Impl {
   std::map<std::string, std::shared_ptr<Broadcast>> broadcasts;
   std::map<std::string, std::unique_ptr<boost::asio::steady_timer>> removals;  // ended rooms' HLS, lingering
   std::atomic<std::shared_ptr<const RoomList>> list;
+  boost::asio::steady_timer meter_timer{loop};
   uint64_t next_publisher = 1;
   bool shut_down = false;
 };
@@ -225,6 +257,7 @@ MediaService::MediaService(boost::asio::io_context& loop, const common::Config& 
     : impl_(std::make_unique<Impl>(loop, config, hls, fanout)) {}
 
 MediaService::~MediaService() {
+  impl_->meter_timer.cancel();
   // Timers cancelled with their owners: their handlers see operation_aborted and touch nothing.
   impl_->removals.clear();
   impl_->broadcasts.clear();
@@ -242,6 +275,13 @@ void MediaService::requestKeyframe(const std::string& room, const std::string& r
 }
 
 void MediaService::shutdown() { impl_->shutdown(); }
+
+bool MediaService::endBroadcast(const std::string& room) {
+  if (impl_->broadcasts.find(room) == impl_->broadcasts.end()) return false;
+  common::log::info(kComponent, kTopic, "broadcast ended by an admin", {{"room", room}});
+  impl_->endBroadcast(room, true);
+  return true;
+}
 
 std::shared_ptr<const RoomList> MediaService::rooms() const { return impl_->list.load(); }
 

@@ -34,6 +34,9 @@ struct RoomSummary {
   std::string teacher;          // the publisher token's `name`
   int64_t started_at_ms = 0;    // unix ms when the broadcast began
   std::vector<RenditionSummary> renditions;
+  double ingest_kbps = 0;       // the publisher's bitrate and video frame rate over the last seconds
+  double ingest_fps = 0;
+  uint64_t dropped_frames = 0;  // publisher frames the room could not use
 };
 using RoomList = std::vector<RoomSummary>;
 
@@ -59,6 +62,9 @@ class MediaService final : public ingest::PublishGate {
   void requestKeyframe(const std::string& room, const std::string& rendition);
   // Ends every broadcast (playlists get EXT-X-ENDLIST). Called before the loop stops.
   void shutdown();
+  // Ends a broadcast now (an admin's action): the publisher is disconnected (its next frame is refused), the
+  // playlists end, listeners hear onBroadcastEnded. False when the room has no broadcast.
+  bool endBroadcast(const std::string& room);
 
   // Any thread: the latest immutable list of rooms with a broadcast (live or in its grace window).
   std::shared_ptr<const RoomList> rooms() const;

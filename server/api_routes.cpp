@@ -56,6 +56,7 @@ void addApiRoutes(HttpRouter& router, ApiSources sources) {
         "# TYPE process_start_time_seconds gauge\n"
         "process_start_time_seconds " + std::to_string(shared->start_time_unix_s) + "\n";
     if (shared->metrics) text += shared->metrics->render();
+    if (shared->extra_metrics) text += shared->extra_metrics();
     common::HttpResponse r = common::HttpResponse::text(200, std::move(text));
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;

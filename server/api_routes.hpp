@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -19,6 +20,7 @@ struct ApiSources {
   std::function<bool()> ready;                                    // media and HTTP are up
   const HttpMetrics* metrics = nullptr;
   int64_t start_time_unix_s = 0;
+  std::function<std::string()> extra_metrics;  // HTTP thread: more Prometheus text (the admin backend's)
 };
 
 void addApiRoutes(HttpRouter& router, ApiSources sources);

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -25,6 +26,7 @@
 #include "media/media_service.hpp"
 #include "media/webrtc/fanout.hpp"
 #include "media/webrtc/fanout_input.hpp"
+#include "server/admin_backend.hpp"
 #include "server/api_routes.hpp"
 #include "server/demo_routes.hpp"
 #include "server/hls_routes.hpp"
@@ -87,17 +89,21 @@ void blockTerminationSignals() {
 // Forwards media's broadcast events to signaling, on the HTTP thread that owns signaling.
 class BroadcastRelay final : public media::MediaListener {
  public:
-  BroadcastRelay(HttpServer& http, signaling::SignalingService& signaling) : http_(http), signaling_(signaling) {}
+  BroadcastRelay(HttpServer& http, signaling::SignalingService& signaling, AdminBackend& admin)
+      : http_(http), signaling_(signaling), admin_(admin) {}
   void onBroadcastStarted(const media::RoomSummary& room) override {
+    admin_.onBroadcastStarted(room);  // webhooks: queued, never blocks
     http_.post([this, name = room.room] { signaling_.onBroadcastStarted(name, "/hls/" + name + "/index.m3u8"); });
   }
   void onBroadcastEnded(const std::string& room) override {
+    admin_.onBroadcastEnded(room);
     http_.post([this, room] { signaling_.onBroadcastEnded(room); });
   }
 
  private:
   HttpServer& http_;
   signaling::SignalingService& signaling_;
+  AdminBackend& admin_;
 };
 
 // Joins media and the WebRTC fan-out, which never see each other: rooms' RTP goes into the fan-out, its keyframe
@@ -154,6 +160,7 @@ struct App::Impl {
   std::unique_ptr<signaling::SignalingService> signaling;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<BroadcastRelay> relay;
+  std::unique_ptr<AdminBackend> admin;  // HTTP thread, plus its webhook thread
   std::unique_ptr<WhipGateway> whip_gateway;  // HTTP thread -> media loop (whip) -> wake-up
 
   void startMedia();
@@ -237,10 +244,29 @@ void App::start() {
   api.ready = [&s] { return s.media_up.load() && s.http != nullptr; };
   api.metrics = &s.metrics;
   api.start_time_unix_s = unixSeconds();
+  AdminBackend::Sources admin_sources;
+  admin_sources.rooms = api.rooms;
+  // WebRTC viewers come from the fan-out's snapshot (viewer ids for the counts, counters for /metrics) and are
+  // kicked by Fanout::removeViewer once the fan-out is wired here; until then WebRTC counts zero.
+  admin_sources.end_broadcast = [&s](const std::string& room) {
+    const auto rooms = s.media_up.load() ? s.media->rooms() : nullptr;
+    if (!rooms || std::none_of(rooms->begin(), rooms->end(), [&](const auto& r) { return r.room == room; })) {
+      return false;
+    }
+    asio::post(s.media_loop, [&s, room] {
+      if (s.media) s.media->endBroadcast(room);
+    });
+    return true;
+  };
+  startPart("webhooks.url", [&] {
+    s.admin = std::make_unique<AdminBackend>(config, s.hls_store, *s.signaling, std::move(admin_sources));
+  });
+  api.extra_metrics = [&s] { return s.admin->metrics(); };
   addApiRoutes(s.router, std::move(api));
   if (config.demo) addDemoRoutes(s.router, config.auth.secret);  // GET /api/v1/demo/token
   addSignalingRoutes(s.router, *s.signaling);
-  addHlsRoutes(s.router, std::make_shared<media::hls::HlsHttp>(s.hls_store, hls_settings), hls_settings);
+  addHlsRoutes(s.router, std::make_shared<media::hls::HlsHttp>(s.hls_store, hls_settings), hls_settings,
+               &s.admin->hlsViewers());
   // The media loop wakes HTTP when an answer is ready; http exists from before media starts until it stopped.
   s.whip_gateway = std::make_unique<WhipGateway>(s.media_loop, [&s] { s.http->wake(); });
   addWhipRoutes(s.router, *s.whip_gateway, config.auth.secret);
@@ -258,10 +284,14 @@ void App::start() {
   settings.port = config.http.port;
   settings.max_connections_per_ip = config.http.max_connections_per_ip;
   settings.protocols.push_back(s.signaling->protocol());
-  settings.on_tick = [&s] { s.signaling->tick(); };
+  settings.on_tick = [&s] {
+    s.admin->tick();
+    s.signaling->tick();
+  };
   settings.on_stop = [&s] { s.signaling->shutdown(); };
   s.http = std::make_unique<HttpServer>(std::move(settings), s.router, s.metrics);
-  s.relay = std::make_unique<BroadcastRelay>(*s.http, *s.signaling);
+  s.relay = std::make_unique<BroadcastRelay>(*s.http, *s.signaling, *s.admin);
+  s.admin->start();
   s.hls_store.setUpdateListener([http = s.http.get()] { http->wake(); });
   startPart("http.port " + hostPort(config.http.host, config.http.port), [&] { s.http->start(); });
   startPart("webrtc.port " + std::to_string(config.webrtc.port), [&] { s.fanout->start(); });
@@ -323,8 +353,10 @@ void App::stop() {
   if (s.fanout) s.fanout->stop();
   s.fanout.reset();
   s.fanout_relay.reset();
+  if (s.admin) s.admin->stop();
   s.signaling.reset();
   s.relay.reset();
+  s.admin.reset();
   s.http.reset();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   common::log::info("server", "app", "stopped", {{"took_ms", std::to_string(ms.count())}});

@@ -9,8 +9,10 @@
 namespace airclass::server {
 
 class HttpRouter;
+class HlsViewerTracker;
 
+// `tracker` (optional, HTTP thread) sees every answered request: viewer ids and request metrics.
 void addHlsRoutes(HttpRouter& router, std::shared_ptr<const media::hls::HlsHttp> hls,
-                  const media::hls::HlsSettings& settings);
+                  const media::hls::HlsSettings& settings, HlsViewerTracker* tracker = nullptr);
 
 }  // namespace airclass::server

@@ -188,7 +188,7 @@ void ClassroomService::disconnect(PeerId id, int64_t left_ms, bool keep_for_resu
   if (it == peers_.end()) return;
   Peer& peer = it->second;
   int64_t now = clock_.nowMs();
-  if (stats_subscribers_.erase(id)) stats_dirty_ = true;
+  stats_subscribers_.erase(id);
   if (peer.state == State::Joined) {
     if (Room* r = findRoom(peer.room)) {
       r->remove(id);
@@ -201,7 +201,7 @@ void ClassroomService::disconnect(PeerId id, int64_t left_ms, bool keep_for_resu
     }
     live_tokens_.erase(peer.resume_token);
     closeInterval(peer.interval_id, left_ms);
-    stats_dirty_ = true;
+    leaves_ += 1;
   }
   peers_.erase(it);
 }
@@ -236,8 +236,9 @@ void ClassroomService::dispatch(PeerId id, Peer& peer, const p::ClientMessage& m
                    if (peer.claims.role != Role::Admin) throw Error(ErrorCode::Forbidden, "stats are for admins");
                    peer.stats = s.enabled;
                    if (s.enabled) {
+                     refreshStats();
                      stats_subscribers_.insert(id);
-                     reply(id, re, stats());
+                     if (admin_) sink_.send(id, admin_->snapshot(re));
                    } else {
                      stats_subscribers_.erase(id);
                      reply(id, re, p::Ok{});
@@ -288,12 +289,13 @@ void ClassroomService::join(PeerId id, Peer& peer, const std::string& room_name,
   }
   int64_t now = clock_.nowMs();
   Room& r = room(room_name);
+  if (r.banned.count(peer.claims.sub)) throw Error(ErrorCode::Forbidden, "join: removed from the room by an admin");
   peer.state = State::Joined;
   peer.room = room_name;
   peer.resume_token = common::randomSecret(16);
   live_tokens_[peer.resume_token] = id;
   r.add(id, peer.claims.role);
-  stats_dirty_ = true;
+  joins_ += 1;
   openInterval(peer, r, now);
 
   p::Joined j;
@@ -321,7 +323,7 @@ void ClassroomService::leave(PeerId id, Peer& peer) {
   peer.resume_token.clear();
   peer.room.clear();
   peer.state = State::Authed;
-  stats_dirty_ = true;
+  leaves_ += 1;
 }
 
 void ClassroomService::resume(PeerId id, Peer& peer, const p::Resume& request, const std::string& re) {
@@ -359,7 +361,7 @@ void ClassroomService::resume(PeerId id, Peer& peer, const p::Resume& request, c
   peer.resume_token = common::randomSecret(16);
   live_tokens_[peer.resume_token] = id;
   r.add(id, peer.claims.role);
-  stats_dirty_ = true;
+  joins_ += 1;
   peer.interval_id = interval_id;
   if (interval_id) {
     store_.resumeInterval(interval_id, now);  // the interval continues; counted as a reconnect
@@ -403,6 +405,7 @@ void ClassroomService::qna(PeerId id, Peer& peer, const p::ClientBody& body, con
   };
   std::visit(Overloaded{
                  [&](const p::Ask& a) {
+                   if (!r.qna_open) throw Error(ErrorCode::Conflict, "the Q&A of this room is closed");
                    uint64_t qid = next_ids_.question;
                    const auto& e = board.ask(peer.claims, a.text, a.anonymous, qid, r.session_id, now);
                    next_ids_.question++;
@@ -483,7 +486,6 @@ void ClassroomService::onBroadcastStarted(const std::string& room_name, const st
   Room& r = room(room_name);
   r.hls_url = hls_url;
   if (!r.live) startSession(r, now);
-  stats_dirty_ = true;
   FramePtr f = frame("", p::BroadcastStarted{room_name, hls_url, "/whep/" + room_name});
   for (const auto& [peer_id, role] : r.participants) sink_.send(peer_id, f);
 }
@@ -504,7 +506,7 @@ void ClassroomService::onBroadcastEnded(const std::string& room_name) {
   r->live = false;
   r->session_id = 0;
   r->hls_url.clear();
-  stats_dirty_ = true;
+  r->banned.clear();
   FramePtr f = frame("", p::BroadcastStopped{room_name});
   for (const auto& [peer_id, role] : r->participants) sink_.send(peer_id, f);
 }
@@ -535,11 +537,71 @@ void ClassroomService::flushPresence(Room& r, int64_t now, bool force) {
 }
 
 void ClassroomService::flushStats(int64_t now) {
-  if (stats_subscribers_.empty() || !stats_dirty_ || now - last_stats_ms_ < settings_.presence_interval_ms) return;
-  stats_dirty_ = false;
+  if (!admin_ || now - last_stats_ms_ < 1000) return;
   last_stats_ms_ = now;
-  FramePtr f = frame("", stats());
+  FramePtr f = admin_->tick(now, memberRooms());  // every second, subscribers or not: it keeps the history
   for (PeerId id : stats_subscribers_) sink_.send(id, f);
+}
+
+void ClassroomService::refreshStats() {
+  last_stats_ms_ = 0;
+  flushStats(clock_.nowMs());
+}
+
+std::vector<MemberRoom> ClassroomService::memberRooms() const {
+  std::vector<MemberRoom> out;
+  out.reserve(rooms_.size());
+  for (const auto& [name, r] : rooms_) {
+    if (r->participants.empty() && !r->live) continue;
+    MemberRoom m{name, r->live, r->session_id, r->counts, r->qna_open, {}};
+    m.students.reserve(static_cast<size_t>(r->counts.students));
+    for (const auto& [peer_id, role] : r->participants) {
+      if (role != Role::Student) continue;
+      if (auto it = peers_.find(peer_id); it != peers_.end()) m.students.push_back(it->second.claims.sub);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+int ClassroomService::kickUser(const std::string& room_name, const std::string& user) {
+  Room* r = findRoom(room_name);
+  if (!r) return 0;
+  int64_t now = clock_.nowMs();
+  std::vector<PeerId> ids;
+  for (const auto& [peer_id, role] : r->participants) {
+    if (Peer* peer = findPeer(peer_id); peer && peer->claims.sub == user) ids.push_back(peer_id);
+  }
+  for (PeerId id : ids) {
+    replyError(id, "", ErrorCode::Forbidden, "removed from the room by an admin");
+    sink_.close(id, CloseCode::Kicked, "removed by an admin");
+    disconnect(id, now, false);
+  }
+  size_t suspended = 0;
+  for (auto it = suspended_.begin(); it != suspended_.end();) {  // no resume into the room either
+    if (it->second.room == room_name && it->second.claims.sub == user) {
+      closeInterval(it->second.interval_id, it->second.left_ms);
+      r->suspended -= 1;
+      it = suspended_.erase(it);
+      ++suspended;
+    } else {
+      ++it;
+    }
+  }
+  if (ids.empty() && suspended == 0) return 0;
+  r->banned.insert(user);
+  common::log::info("signaling", "admin", "user removed", {{"room", room_name}, {"user", user},
+                                                           {"connections", std::to_string(ids.size())}});
+  return static_cast<int>(ids.size() + suspended);
+}
+
+bool ClassroomService::setQnaOpen(const std::string& room_name, bool open) {
+  Room* r = findRoom(room_name);
+  if (!r) return false;
+  r->qna_open = open;
+  FramePtr f = frame("", p::QnaState{room_name, open});
+  for (const auto& [peer_id, role] : r->participants) sink_.send(peer_id, f);
+  return true;
 }
 
 void ClassroomService::tick() {
@@ -576,18 +638,6 @@ void ClassroomService::shutdown() {
   suspended_.clear();
   rooms_.clear();
   store_.flush();
-}
-
-p::Stats ClassroomService::stats() const {
-  p::Stats s;
-  for (const auto& [name, r] : rooms_) {
-    if (r->participants.empty() && !r->live) continue;
-    s.rooms.push_back(p::RoomStats{name, r->live, r->session_id, r->counts, r->peak});
-    s.totals.teachers += r->counts.teachers;
-    s.totals.students += r->counts.students;
-    s.totals.admins += r->counts.admins;
-  }
-  return s;
 }
 
 }  // namespace airclass::signaling

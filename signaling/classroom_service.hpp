@@ -12,6 +12,7 @@
 
 #include "common/auth.hpp"
 #include "common/config.hpp"
+#include "signaling/admin_stats.hpp"
 #include "signaling/clock.hpp"
 #include "signaling/peer_sink.hpp"
 #include "signaling/protocol.hpp"
@@ -55,7 +56,22 @@ class ClassroomService {
   void tick();      // heartbeat timeouts, resume grace expiry, coalesced presence and stats, session liveness
   void shutdown();  // close every connection and open interval and session (clean stop)
 
-  protocol::Stats stats() const;
+  // Admin side. The stats source gets a tick once a second; its delta goes to every stats subscriber.
+  void setAdminStats(AdminStats* admin) { admin_ = admin; }
+  void refreshStats();  // an immediate tick (before a snapshot is read)
+  std::vector<MemberRoom> memberRooms() const;
+  bool hasRoom(const std::string& room) const { return rooms_.count(room) > 0; }
+  uint64_t liveSession(const std::string& room) const {  // 0: not live
+    auto it = rooms_.find(room);
+    return it == rooms_.end() ? 0 : it->second->session_id;
+  }
+  // Closes `user`'s connections in `room` (no resume) and refuses their joins until the session ends.
+  // Returns the connections (and suspended sessions) closed; 0: the user is not in the room (nothing done).
+  int kickUser(const std::string& room, const std::string& user);
+  // Closes or reopens the room's Q&A; false when the room is unknown.
+  bool setQnaOpen(const std::string& room, bool open);
+  uint64_t joins() const { return joins_; }
+  uint64_t leaves() const { return leaves_; }
   const Settings& settings() const { return settings_; }
   size_t connectionCount() const { return peers_.size(); }
 
@@ -119,8 +135,10 @@ class ClassroomService {
   std::map<std::string, PeerId> live_tokens_;       // resume token -> joined connection
   std::map<std::string, Suspended> suspended_;      // resume token -> within its grace window
   std::set<PeerId> stats_subscribers_;
-  bool stats_dirty_ = true;
+  AdminStats* admin_ = nullptr;
   int64_t last_stats_ms_ = 0;
+  uint64_t joins_ = 0;
+  uint64_t leaves_ = 0;
 };
 
 }  // namespace airclass::signaling

@@ -17,6 +17,7 @@ enum class CloseCode : uint16_t {
   PolicyViolation = 1008,  // auth failure, flood, heartbeat timeout
   TooBig = 1009,
   Internal = 1011,
+  Kicked = 4003,           // removed by an admin: no resume
 };
 
 class PeerSink {

@@ -79,14 +79,6 @@ struct QuestionView {
   int64_t answered_ms = 0;
 };
 
-struct RoomStats {
-  std::string room;
-  bool live = false;
-  uint64_t session_id = 0;  // 0 when not live
-  Counts counts;
-  int peak = 0;  // peak concurrent participants in the current session
-};
-
 // ---- server -> client ----
 struct AuthOk { std::string user; std::string name; common::Role role = common::Role::Student; std::string room; };
 struct Joined {
@@ -127,10 +119,10 @@ struct QnaEvent {
   std::optional<QuestionView> question;
   std::optional<bool> moderation;  // for action "moderation"
 };
-struct Stats { std::vector<RoomStats> rooms; Counts totals; };
+struct QnaState { std::string room; bool open = true; };  // an admin closed or reopened the room's Q&A
 
 using ServerBody = std::variant<AuthOk, Joined, Resumed, Left, Pong, Ok, ErrorReply, Questions, BroadcastStarted,
-                                BroadcastStopped, Presence, QnaEvent, Stats>;
+                                BroadcastStopped, Presence, QnaEvent, QnaState>;
 
 struct ServerMessage {
   std::string re;  // the request id this answers; empty for events

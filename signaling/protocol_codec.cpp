@@ -169,11 +169,6 @@ json toJson(const std::vector<QuestionView>& qs) {
   return list;
 }
 
-json toJson(const RoomStats& r) {
-  return json{{"room", r.room},          {"live", r.live}, {"session_id", r.session_id},
-              {"counts", toJson(r.counts)}, {"peak", r.peak}};
-}
-
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace
@@ -225,7 +220,7 @@ std::string_view typeName(const ServerBody& body) {
                         [](const BroadcastStopped&) { return "broadcast_stopped"; },
                         [](const Presence&) { return "presence"; },
                         [](const QnaEvent&) { return "qna"; },
-                        [](const Stats&) { return "stats"; },
+                        [](const QnaState&) { return "qna_state"; },
                     },
                     body);
 }
@@ -363,11 +358,9 @@ std::string encodeServer(const ServerMessage& message) {
                    if (m.question) j["question"] = toJson(*m.question);
                    if (m.moderation) j["moderation"] = *m.moderation;
                  },
-                 [&](const Stats& m) {
-                   json rooms = json::array();
-                   for (const auto& r : m.rooms) rooms.push_back(toJson(r));
-                   j["rooms"] = std::move(rooms);
-                   j["totals"] = toJson(m.totals);
+                 [&](const QnaState& m) {
+                   j["room"] = m.room;
+                   j["open"] = m.open;
                  },
              },
              message.body);

@@ -59,10 +59,6 @@ std::optional<std::string> queryParam(std::string_view query, std::string_view k
   return std::nullopt;
 }
 
-json countsJson(const protocol::Counts& c) {
-  return json{{"teacher", c.teachers}, {"student", c.students}, {"admin", c.admins}, {"total", c.total()}};
-}
-
 }  // namespace
 
 RestApi::RestApi(const ClassroomService& service, SignalingStore& store, std::string secret, const Clock& clock,
@@ -87,10 +83,9 @@ common::HttpResponse RestApi::route(std::string_view method, std::string_view pa
   if (path.substr(0, kPrefix.size()) != kPrefix) throw Error(ErrorCode::NotFound, "no such endpoint");
   auto parts = split(path.substr(kPrefix.size()), '/');
   if (!parts.empty() && parts.back().empty()) parts.pop_back();  // a trailing slash
-  const bool stats = parts.size() == 1 && parts[0] == "stats";
   const bool sessions = parts.size() == 3 && parts[0] == "rooms" && parts[2] == "sessions";
   const bool attendance = parts.size() == 5 && parts[0] == "rooms" && parts[2] == "sessions" && parts[4] == "attendance";
-  if (!stats && !sessions && !attendance) throw Error(ErrorCode::NotFound, "no such endpoint");
+  if (!sessions && !attendance) throw Error(ErrorCode::NotFound, "no such endpoint");
   if (method != "GET") throw Error(ErrorCode::BadRequest, "only GET is supported here");
 
   std::string token;
@@ -102,20 +97,6 @@ common::HttpResponse RestApi::route(std::string_view method, std::string_view pa
   if (token.empty()) throw Error(ErrorCode::Unauthorized, "a Bearer token is required");
   const int64_t now = clock_.nowMs();
   common::Claims claims = common::verifyToken(token, secret_, now / 1000);
-
-  if (stats) {
-    if (claims.role != common::Role::Admin) throw Error(ErrorCode::Forbidden, "stats are for admins");
-    protocol::Stats s = service_.stats();
-    json rooms = json::array();
-    for (const auto& r : s.rooms) {
-      rooms.push_back(json{{"room", r.room},
-                           {"live", r.live},
-                           {"session_id", r.session_id},
-                           {"counts", countsJson(r.counts)},
-                           {"peak", r.peak}});
-    }
-    return jsonResponse(200, json{{"rooms", rooms}, {"totals", countsJson(s.totals)}, {"time_ms", now}});
-  }
 
   std::string room(parts[1]);
   if (!common::mayModerate(claims, room)) {

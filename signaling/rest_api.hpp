@@ -1,6 +1,6 @@
 // The signaling REST endpoints: GET /api/v1/rooms/<room>/sessions, .../sessions/<id>/attendance (JSON, or CSV
-// with ?format=csv) for the room's teacher and admins, GET /api/v1/stats for admins. Lws service thread (reads
-// wait for the store thread).
+// with ?format=csv) for the room's teacher and admins (the admin endpoints: AdminApi). Lws service thread
+// (reads wait for the store thread).
 #pragma once
 #include <string>
 #include <string_view>

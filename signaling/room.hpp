@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "common/auth.hpp"
@@ -29,6 +30,8 @@ struct Room {
   int64_t last_presence_ms = 0;
   int64_t last_alive_ms = 0;  // last sessionAlive() written to the store
   int suspended = 0;          // participants within their resume grace window
+  bool qna_open = true;       // false after an admin closed the Q&A: asks are refused
+  std::set<std::string> banned;  // users an admin removed, refused until the session ends
   std::unique_ptr<QnaBoard> qna;
 
   void add(PeerId peer, common::Role role) {

@@ -4,6 +4,8 @@
 
 #include "common/error.hpp"
 #include "common/log.hpp"
+#include "signaling/admin_api.hpp"
+#include "signaling/admin_stats.hpp"
 #include "signaling/classroom_service.hpp"
 #include "signaling/clock.hpp"
 #include "signaling/rest_api.hpp"
@@ -40,6 +42,10 @@ void SignalingService::init(const common::Config& config) {
   classroom_ = std::make_unique<ClassroomService>(settings, config.auth.secret, clock_, *store_, *ws_);
   ws_->attach(classroom_.get());
   rest_ = std::make_unique<RestApi>(*classroom_, *store_, config.auth.secret, clock_, settings.attendance_min_ratio);
+  admin_stats_ = std::make_unique<AdminStats>(*store_);
+  classroom_->setAdminStats(admin_stats_.get());
+  admin_api_ = std::make_unique<AdminApi>(*classroom_, *admin_stats_, *store_, config.auth.secret, clock_);
+  min_ratio_ = settings.attendance_min_ratio;
 }
 
 SignalingService::~SignalingService() {
@@ -49,7 +55,9 @@ SignalingService::~SignalingService() {
 const lws_protocols& SignalingService::protocol() { return ws_->protocol(); }
 
 common::HttpResponse SignalingService::handleRest(std::string_view method, std::string_view path,
-                                                  std::string_view query, std::string_view authorization_header) {
+                                                  std::string_view query, std::string_view authorization_header,
+                                                  std::string_view body) {
+  if (AdminApi::handles(path)) return admin_api_->handle(method, path, query, authorization_header, body);
   return rest_->handle(method, path, query, authorization_header);
 }
 
@@ -57,7 +65,28 @@ void SignalingService::onBroadcastStarted(const std::string& room, const std::st
   classroom_->onBroadcastStarted(room, hls_url);
 }
 
-void SignalingService::onBroadcastEnded(const std::string& room) { classroom_->onBroadcastEnded(room); }
+void SignalingService::onBroadcastEnded(const std::string& room) {
+  const uint64_t session_id = classroom_->liveSession(room);
+  classroom_->onBroadcastEnded(room);
+  if (!session_ended_ || session_id == 0) return;
+  const int64_t now = clock_.nowMs();
+  if (auto session = store_->session(room, session_id)) {
+    session_ended_(computeAttendance(*session, store_->intervals(session_id), min_ratio_, now));
+  }
+}
+
+void SignalingService::setMediaFeed(MediaFeed feed) { admin_stats_->setMediaFeed(std::move(feed)); }
+
+void SignalingService::setAdminHooks(AdminHooks hooks) { admin_api_->setHooks(std::move(hooks)); }
+
+void SignalingService::setSessionEndedListener(std::function<void(const AttendanceReport&)> listener) {
+  session_ended_ = std::move(listener);
+}
+
+SignalingService::Metrics SignalingService::metrics() const {
+  return Metrics{classroom_->joins(), classroom_->leaves(), ws_->messagesIn(), ws_->messagesOut(),
+                 admin_stats_->numbers()};
+}
 
 void SignalingService::tick() { classroom_->tick(); }
 

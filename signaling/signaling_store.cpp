@@ -1,5 +1,7 @@
 #include "signaling/signaling_store.hpp"
 
+#include <algorithm>
+
 #include "common/error.hpp"
 #include "common/log.hpp"
 #include "signaling/sqlite_db.hpp"
@@ -35,6 +37,12 @@ CREATE TABLE IF NOT EXISTS questions (
   state INTEGER NOT NULL, pinned INTEGER NOT NULL, answer TEXT, answered_ms INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS questions_room ON questions(room, id);
 CREATE TABLE IF NOT EXISTS votes (question_id INTEGER NOT NULL, user TEXT NOT NULL, PRIMARY KEY(question_id, user));
+CREATE TABLE IF NOT EXISTS viewer_samples (
+  room TEXT NOT NULL, minute_ms INTEGER NOT NULL, viewers INTEGER NOT NULL, PRIMARY KEY(room, minute_ms));
+CREATE INDEX IF NOT EXISTS viewer_samples_time ON viewer_samples(minute_ms);
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+  room TEXT NOT NULL, target TEXT NOT NULL);
 )sql";
 
 SessionRecord sessionFrom(const Statement& st) {
@@ -344,6 +352,55 @@ std::vector<IntervalRecord> SignalingStore::intervals(uint64_t session_id) {
       iv.reconnects = static_cast<int>(st.integer(7));
       out.push_back(std::move(iv));
     }
+    return out;
+  });
+}
+
+void SignalingStore::insertViewerSamples(std::vector<Audience::MinuteSample> samples) {
+  post([samples = std::move(samples)](SqliteDb& db) {
+    int64_t newest = 0;
+    for (const auto& s : samples) {
+      db.prepare("INSERT OR REPLACE INTO viewer_samples(room, minute_ms, viewers) VALUES(?,?,?)")
+          .bind(1, s.room)
+          .bind(2, s.minute_ms)
+          .bind(3, int64_t{s.viewers})
+          .run();
+      newest = std::max(newest, s.minute_ms);
+    }
+    constexpr int64_t kKeepMs = 8LL * 86'400'000;
+    db.prepare("DELETE FROM viewer_samples WHERE minute_ms < ?").bind(1, newest - kKeepMs).run();
+  });
+}
+
+void SignalingStore::insertAudit(const AuditEntry& e) {
+  post([e](SqliteDb& db) {
+    db.prepare("INSERT INTO audit(time_ms, actor, action, room, target) VALUES(?,?,?,?,?)")
+        .bind(1, e.time_ms)
+        .bind(2, e.actor)
+        .bind(3, e.action)
+        .bind(4, e.room)
+        .bind(5, e.target)
+        .run();
+  });
+}
+
+std::vector<Audience::MinuteSample> SignalingStore::viewerSamples(const std::string& room, int64_t since_ms) {
+  return query<std::vector<Audience::MinuteSample>>([room, since_ms](SqliteDb& db) {
+    std::vector<Audience::MinuteSample> out;
+    auto st = db.prepare(
+        "SELECT minute_ms, viewers FROM viewer_samples WHERE room = ? AND minute_ms >= ? ORDER BY minute_ms");
+    st.bind(1, room).bind(2, since_ms);
+    while (st.step()) out.push_back(Audience::MinuteSample{room, st.integer(0), static_cast<int>(st.integer(1))});
+    return out;
+  });
+}
+
+std::vector<AuditEntry> SignalingStore::audit(size_t limit) {
+  return query<std::vector<AuditEntry>>([limit](SqliteDb& db) {
+    std::vector<AuditEntry> out;
+    auto st = db.prepare("SELECT time_ms, actor, action, room, target FROM audit ORDER BY id DESC LIMIT ?");
+    st.bind(1, static_cast<int64_t>(limit));
+    while (st.step()) out.push_back(AuditEntry{st.integer(0), st.text(1), st.text(2), st.text(3), st.text(4)});
     return out;
   });
 }

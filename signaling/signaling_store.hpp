@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "signaling/attendance_report.hpp"
+#include "signaling/audience.hpp"
+#include "signaling/audit_entry.hpp"
 #include "signaling/question.hpp"
 
 namespace airclass::signaling {
@@ -54,12 +56,16 @@ class SignalingStore {
   void closeInterval(uint64_t interval_id, int64_t leave_ms);
   void saveQuestion(const Question& question);  // insert or update, without votes
   void addVote(uint64_t question_id, const std::string& user);
+  void insertViewerSamples(std::vector<Audience::MinuteSample> samples);  // also drops samples older than 8 days
+  void insertAudit(const AuditEntry& entry);
 
   // Reads (synchronous: wait for the store thread; they see every write posted before them).
   std::vector<Question> loadQuestions(const std::string& room, size_t limit);  // newest `limit`, oldest first
   std::vector<SessionRecord> sessions(const std::string& room, size_t limit);  // newest first
   std::optional<SessionRecord> session(const std::string& room, uint64_t session_id);
   std::vector<IntervalRecord> intervals(uint64_t session_id);
+  std::vector<Audience::MinuteSample> viewerSamples(const std::string& room, int64_t since_ms);  // oldest first
+  std::vector<AuditEntry> audit(size_t limit);  // newest first
 
   void flush();  // wait until everything posted so far is committed
   uint64_t droppedWrites() const { return dropped_; }

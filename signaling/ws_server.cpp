@@ -56,6 +56,7 @@ int WsServer::handle(lws* wsi, lws_callback_reasons reason, SessionSlot* slot, v
         }
       }
       if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        ++messages_in_;
         bool overflow = c.rx_overflow;
         std::string message;
         message.swap(c.rx);
@@ -127,6 +128,7 @@ void WsServer::send(PeerId peer, const FramePtr& frame) {
   }
   const bool was_idle = c.queue.empty();
   c.queue.push_back(frame);
+  ++messages_out_;
   if (was_idle) lws_callback_on_writable(c.wsi);
 }
 

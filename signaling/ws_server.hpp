@@ -38,6 +38,8 @@ class WsServer final : public PeerSink {
 
   size_t connections() const { return connections_.size(); }
   uint64_t droppedSlowReaders() const { return dropped_slow_; }
+  uint64_t messagesIn() const { return messages_in_; }    // complete messages received
+  uint64_t messagesOut() const { return messages_out_; }  // frames queued to send
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
 
@@ -64,6 +66,8 @@ class WsServer final : public PeerSink {
   std::map<PeerId, Connection> connections_;
   PeerId next_id_ = 1;
   uint64_t dropped_slow_ = 0;
+  uint64_t messages_in_ = 0;
+  uint64_t messages_out_ = 0;
   common::log::RateLimit drop_log_{std::chrono::seconds(5)};
 };
 

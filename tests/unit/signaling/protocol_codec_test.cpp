@@ -141,12 +141,9 @@ TEST(ProtocolCodec, EncodesEveryServerMessage) {
   j = enc("", QnaEvent{9, "asked", q, std::nullopt});
   EXPECT_EQ(j["seq"], 9);
   EXPECT_EQ(j["question"]["state"], "open");
-  Stats stats;
-  stats.rooms.push_back(RoomStats{"r", true, 3, Counts{1, 2, 0}, 3});
-  stats.totals = Counts{1, 2, 0};
-  j = enc("", stats);
-  EXPECT_EQ(j["rooms"][0]["counts"]["total"], 3);
-  EXPECT_EQ(j["totals"]["teacher"], 1);
+  j = enc("", QnaState{"r", false});
+  EXPECT_EQ(j["type"], "qna_state");
+  EXPECT_EQ(j["open"], false);
 }
 
 TEST(ProtocolCodec, EncodesInvalidUtf8FromClaimsSafely) {

@@ -1,0 +1,49 @@
+#include "server/media_feed_builder.hpp"
+
+#include <algorithm>
+
+namespace airclass::server {
+
+signaling::MediaFeed buildMediaFeed(const media::RoomList* rooms,
+                                    const std::map<std::string, std::vector<std::string>>& hls_viewers,
+                                    const media::webrtc::FanoutSnapshot* webrtc,
+                                    const std::map<std::pair<std::string, std::string>, RenditionMonitor::Health>&
+                                        renditions) {
+  std::map<std::string, signaling::MediaFeed::Room> by_room;
+  auto entry = [&](const std::string& name) -> signaling::MediaFeed::Room& {
+    auto& r = by_room[name];
+    r.room = name;
+    return r;
+  };
+  if (rooms) {
+    for (const media::RoomSummary& s : *rooms) {
+      auto& r = entry(s.room);
+      r.broadcast = true;
+      r.live = s.live;
+      r.protocol = s.protocol;
+      r.teacher = s.teacher;
+      r.started_ms = s.started_at_ms;
+      r.bitrate_kbps = s.ingest_kbps;
+      r.fps = s.ingest_fps;
+      r.dropped_frames = s.dropped_frames;
+      for (const media::RenditionSummary& rendition : s.renditions) {
+        // The rung's output rate: the ingest rate scaled by how fast the rung is packaged (its real-time factor).
+        RenditionMonitor::Health h;
+        if (auto it = renditions.find({s.room, rendition.name}); it != renditions.end()) h = it->second;
+        r.renditions.push_back(signaling::MediaFeed::Rendition{rendition.name, rendition.width, rendition.height,
+                                                               s.ingest_fps * std::min(h.realtime, 1.0), h.realtime,
+                                                               h.healthy || !s.live});
+      }
+    }
+  }
+  for (const auto& [room, ids] : hls_viewers) entry(room).hls = ids;
+  if (webrtc) {
+    for (const media::webrtc::ViewerStats& v : webrtc->viewers) entry(v.room).webrtc.push_back(v.viewer_id);
+  }
+  signaling::MediaFeed feed;
+  feed.rooms.reserve(by_room.size());
+  for (auto& [name, r] : by_room) feed.rooms.push_back(std::move(r));
+  return feed;
+}
+
+}  // namespace airclass::server

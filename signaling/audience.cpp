@@ -1,0 +1,104 @@
+#include "signaling/audience.hpp"
+
+#include <unordered_set>
+
+namespace airclass::signaling {
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+constexpr int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
+int Audience::countDistinct(const std::vector<std::string_view>& students, const std::vector<std::string>& webrtc,
+                            const std::vector<std::string>& hls) {
+  if (webrtc.empty() && hls.empty()) {
+    std::unordered_set<std::string_view> only(students.begin(), students.end());
+    return static_cast<int>(only.size());
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(students.size() + webrtc.size() + hls.size());
+  seen.insert(students.begin(), students.end());
+  for (const auto& id : webrtc) seen.insert(id);
+  for (const auto& id : hls) seen.insert(id);
+  return static_cast<int>(seen.size());
+}
+
+void Audience::update(const std::string& name, Series& s, int64_t now, uint64_t session_id, int viewers) {
+  s.seconds.push_back(Sample{now, viewers});
+  while (s.seconds.size() > kSecondSamples) s.seconds.pop_front();
+
+  const int64_t minute = now / kMinuteMs * kMinuteMs;
+  if (s.minute_ms != minute) {
+    if (s.minute_ms >= 0) minutes_.push_back(MinuteSample{name, s.minute_ms, s.minute_max});
+    s.minute_ms = minute;
+    s.minute_max = viewers;
+  } else if (viewers > s.minute_max) {
+    s.minute_max = viewers;
+  }
+
+  const int64_t day = now / kDayMs;
+  if (s.day != day || viewers > s.day_peak.viewers) {
+    s.day = day;
+    s.day_peak = Peak{viewers, now};
+  }
+
+  if (session_id != s.session_id) {
+    s.session_id = session_id;
+    s.session = session_id ? Peak{viewers, now} : Peak{};
+  } else if (session_id && viewers > s.session.viewers) {
+    s.session = Peak{viewers, now};
+  }
+}
+
+void Audience::record(int64_t now_ms, const std::vector<RoomInput>& rooms) {
+  int total = 0;
+  std::map<std::string, Series, std::less<>> next;
+  for (const RoomInput& in : rooms) {
+    auto it = rooms_.find(in.room);
+    Series s = it == rooms_.end() ? Series{} : std::move(it->second);
+    if (it != rooms_.end()) rooms_.erase(it);
+    update(in.room, s, now_ms, in.session_id, in.viewers);
+    total += in.viewers;
+    next.emplace(in.room, std::move(s));
+  }
+  for (auto& [name, gone] : rooms_) {  // rooms no longer listed: keep their last minute
+    if (gone.minute_ms >= 0) minutes_.push_back(MinuteSample{name, gone.minute_ms, gone.minute_max});
+  }
+  rooms_.swap(next);
+  update("", total_, now_ms, 0, total);
+}
+
+const Audience::Series* Audience::find(std::string_view room) const {
+  if (room.empty()) return &total_;
+  auto it = rooms_.find(room);
+  return it == rooms_.end() ? nullptr : &it->second;
+}
+
+Audience::Peak Audience::sessionPeak(std::string_view room) const {
+  const Series* s = find(room);
+  return s ? s->session : Peak{};
+}
+
+Audience::Peak Audience::dayPeak(std::string_view room) const {
+  const Series* s = find(room);
+  return s ? s->day_peak : Peak{};
+}
+
+std::vector<Audience::Sample> Audience::recent(std::string_view room, int64_t since_ms) const {
+  std::vector<Sample> out;
+  const Series* s = find(room);
+  if (!s) return out;
+  for (const Sample& sample : s->seconds) {
+    if (sample.t_ms >= since_ms) out.push_back(sample);
+  }
+  return out;
+}
+
+std::vector<Audience::MinuteSample> Audience::takeMinutes() {
+  std::vector<MinuteSample> out;
+  out.swap(minutes_);
+  return out;
+}
+
+}  // namespace airclass::signaling
