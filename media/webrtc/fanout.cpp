@@ -70,7 +70,11 @@ std::string addressKey(const PeerAddress& a) {
 
 StunAddress toStun(const PeerAddress& a) {
   StunAddress s;
-  if (a.storage.ss_family == AF_INET) {
+  const auto* mapped = reinterpret_cast<const sockaddr_in6*>(&a.storage);
+  if (a.storage.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&mapped->sin6_addr)) {  // an IPv4 peer, dual-stack
+    std::memcpy(s.ip.data(), mapped->sin6_addr.s6_addr + 12, 4);
+    s.port = ntohs(mapped->sin6_port);
+  } else if (a.storage.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&a.storage);
     std::memcpy(s.ip.data(), &in->sin_addr, 4);
     s.port = ntohs(in->sin_port);
@@ -83,17 +87,26 @@ StunAddress toStun(const PeerAddress& a) {
   return s;
 }
 
-std::vector<std::string> localAddresses() {
+// IPv4 addresses, then (when the port is dual-stack) IPv6 ones without link-local (they would need a scope).
+std::vector<std::string> localAddresses(bool ipv6) {
   std::vector<std::string> out;
+  std::vector<std::string> v6;
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return {"127.0.0.1"};
   for (ifaddrs* i = list; i; i = i->ifa_next) {
-    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
-    char text[INET_ADDRSTRLEN];
-    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out.emplace_back(text);
+    if (!i->ifa_addr) continue;
+    char text[INET6_ADDRSTRLEN];
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out.emplace_back(text);
+    } else if (ipv6 && i->ifa_addr->sa_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) || IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) continue;
+      if (inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text)) v6.emplace_back(text);
+    }
   }
   freeifaddrs(list);
+  out.insert(out.end(), v6.begin(), v6.end());
   return out;
 }
 
@@ -117,6 +130,7 @@ struct Fanout::Impl final : FanoutWorkerHost {
   std::unique_ptr<DtlsCertificate> certificate;
   int fd = -1;
   int wake_fd = -1;
+  bool ipv6 = false;  // the UDP socket is dual-stack (IPv4 peers appear as v4-mapped addresses)
   std::unique_ptr<IceTcpServer> tcp;
   int bound_port = 0;
   std::vector<std::unique_ptr<FanoutWorker>> workers;
@@ -308,28 +322,53 @@ bool Fanout::Impl::onTcpFrame(const PeerAddress& from, std::string& session, std
 // The UDP socket and the TCP listener on the same port number.
 void Fanout::Impl::bindPorts() {
   for (int attempt = 0;; ++attempt) {
-    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw Error(ErrorCode::Unavailable, "webrtc: socket: " + std::string(std::strerror(errno)));
+    // Dual-stack where the host has IPv6, IPv4 only otherwise.
+    fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ipv6 = fd >= 0;
+    if (ipv6) {
+      const int off = 0;
+      sockaddr_in6 address{};
+      address.sin6_family = AF_INET6;
+      address.sin6_addr = in6addr_any;
+      address.sin6_port = htons(static_cast<uint16_t>(settings.port));
+      if (::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off) != 0 ||
+          ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        if (errno == EADDRINUSE) {
+          const std::string why = std::strerror(errno);
+          ::close(fd);
+          fd = -1;
+          throw Error(ErrorCode::Unavailable, "webrtc: bind UDP port " + std::to_string(settings.port) + ": " + why);
+        }
+        ::close(fd);
+        fd = -1;
+        ipv6 = false;
+      }
+    }
+    if (!ipv6) {
+      fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) throw Error(ErrorCode::Unavailable, "webrtc: socket: " + std::string(std::strerror(errno)));
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(settings.port));
+      if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        fd = -1;
+        throw Error(ErrorCode::Unavailable, "webrtc: bind UDP port " + std::to_string(settings.port) + ": " + why);
+      }
+    }
     const int buffer = 8 << 20;
     (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
     (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(settings.port));
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      fd = -1;
-      throw Error(ErrorCode::Unavailable, "webrtc: bind UDP port " + std::to_string(settings.port) + ": " + why);
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    bound_port = ntohs(address.sin_port);
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+    bound_port = ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);  // same offset in sockaddr_in6
     try {
       IceTcpServer::Limits limits;
       limits.max_connections = static_cast<size_t>(std::max(settings.max_viewers, 1)) + limits.max_unrouted;
       tcp = std::make_unique<IceTcpServer>(
-          static_cast<uint16_t>(bound_port), limits,
+          static_cast<uint16_t>(bound_port), ipv6, limits,
           [this](const PeerAddress& from, std::string& session, std::span<const uint8_t> bytes) {
             return onTcpFrame(from, session, bytes);
           },
@@ -439,7 +478,7 @@ ViewerSession Fanout::addViewer(const ViewerRequest& request) {
   settings.ice_ufrag = randomText(8);
   settings.ice_pwd = randomText(24);
   settings.fingerprint_sha256 = m.certificate->fingerprint();
-  const auto addresses = m.settings.candidates.empty() ? localAddresses() : m.settings.candidates;
+  const auto addresses = m.settings.candidates.empty() ? localAddresses(m.ipv6) : m.settings.candidates;
   uint32_t priority = 2130706431;
   for (const auto& a : addresses) {
     IceCandidate c;

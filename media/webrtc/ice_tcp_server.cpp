@@ -18,16 +18,28 @@ namespace airclass::media::webrtc {
 using common::Error;
 using common::ErrorCode;
 
-IceTcpServer::IceTcpServer(uint16_t port, Limits limits, FrameHandler on_frame, DropHandler on_drop)
+IceTcpServer::IceTcpServer(uint16_t port, bool ipv6, Limits limits, FrameHandler on_frame, DropHandler on_drop)
     : limits_(limits), on_frame_(std::move(on_frame)), on_drop_(std::move(on_drop)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  listen_fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw Error(ErrorCode::Unavailable, "webrtc: tcp socket: " + std::string(std::strerror(errno)));
   const int one = 1;
+  const int off = 0;
   (void)::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
+  sockaddr_storage address{};
+  socklen_t size = sizeof(sockaddr_in);
+  if (ipv6) {
+    (void)::setsockopt(listen_fd_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_addr = in6addr_any;
+    in6->sin6_port = htons(port);
+    size = sizeof(sockaddr_in6);
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&address);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+  }
+  if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), size) != 0 ||
       ::listen(listen_fd_, 128) != 0) {
     const std::string why = std::strerror(errno);
     ::close(listen_fd_);
@@ -35,7 +47,7 @@ IceTcpServer::IceTcpServer(uint16_t port, Limits limits, FrameHandler on_frame, 
   }
   socklen_t length = sizeof address;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
+  port_ = ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);  // same offset in sockaddr_in6
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   epoll_event event{};
   event.events = EPOLLIN;

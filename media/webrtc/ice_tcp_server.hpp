@@ -31,8 +31,9 @@ class IceTcpServer {
   // Told about a refused or closed-for-cause connection (for the drop counter).
   using DropHandler = std::function<void(const char* what)>;
 
-  // Binds TCP `port` on every IPv4 address. Throws common::Error(Unavailable) when it cannot.
-  IceTcpServer(uint16_t port, Limits limits, FrameHandler on_frame, DropHandler on_drop);
+  // Binds TCP `port` on every address: dual-stack when `ipv6`, IPv4 only otherwise. Throws
+  // common::Error(Unavailable) when it cannot.
+  IceTcpServer(uint16_t port, bool ipv6, Limits limits, FrameHandler on_frame, DropHandler on_drop);
   ~IceTcpServer();
   IceTcpServer(const IceTcpServer&) = delete;
   IceTcpServer& operator=(const IceTcpServer&) = delete;

@@ -130,8 +130,10 @@ class Client {
     auto reply = receive(2000ms);
     if (!reply) return false;
     auto m = StunMessage::parse(*reply);
+    // An IPv4 viewer is told its IPv4 address, also when the server's socket is dual-stack.
     return m.ok() && m->message_class == StunClass::SuccessResponse && m->verifyIntegrity(server_pwd_) &&
-           m->xor_mapped_address.has_value();
+           m->xor_mapped_address.has_value() && !m->xor_mapped_address->ipv6 &&
+           m->xor_mapped_address->ip[0] == 127;
   }
 
   bool handshake() {
@@ -224,6 +226,7 @@ class Client {
   bool closed() const { return closed_; }
 
   const ViewerSession& session() const { return session_; }
+  const std::string& serverPwd() const { return server_pwd_; }
   int videoPt() const { return video_pt_; }
   int rtxPt() const { return rtx_pt_; }
   uint32_t videoSsrc() const { return video_ssrc_; }
@@ -436,6 +439,38 @@ TEST_F(FanoutTest, ViewerOverIceTcpReceivesFramesAndBadConnectionsCloseAlone) {
   const auto deadline = std::chrono::steady_clock::now() + 2s;
   while (!client.closed() && std::chrono::steady_clock::now() < deadline) (void)client.receiveFrame(100ms);
   EXPECT_TRUE(client.closed());
+}
+
+TEST_F(FanoutTest, AnIceCheckOverIpv6IsAnsweredWithTheIpv6Address) {
+  const int fd = ::socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 local{};
+  local.sin6_family = AF_INET6;
+  local.sin6_addr = in6addr_loopback;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    if (fd >= 0) ::close(fd);
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  Client client(*fanout_);
+  client.join("math");
+  sockaddr_in6 server{};
+  server.sin6_family = AF_INET6;
+  server.sin6_addr = in6addr_loopback;
+  server.sin6_port = htons(static_cast<uint16_t>(fanout_->port()));
+  const auto check = client.iceCheck(client.serverPwd());
+  ASSERT_EQ(::sendto(fd, check.data(), check.size(), 0, reinterpret_cast<sockaddr*>(&server), sizeof server),
+            static_cast<ssize_t>(check.size()));
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  std::vector<uint8_t> reply(2048);
+  const ssize_t n = ::recv(fd, reply.data(), reply.size(), 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  auto m = StunMessage::parse(std::span(reply.data(), static_cast<size_t>(n)));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->message_class, StunClass::SuccessResponse);
+  ASSERT_TRUE(m->xor_mapped_address.has_value());
+  EXPECT_TRUE(m->xor_mapped_address->ipv6);
+  EXPECT_EQ(m->xor_mapped_address->ip[15], 1);  // ::1
 }
 
 TEST_F(FanoutTest, JoinWithoutCachedGopAsksForAKeyframe) {

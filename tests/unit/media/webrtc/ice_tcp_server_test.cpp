@@ -51,7 +51,7 @@ TEST(IceTcpServer, BoundsUnroutedConnectionsAndKeepsRoutedOnes) {
   std::vector<std::string> frames;
   int drops = 0;
   IceTcpServer server(
-      0, limits,
+      0, /*ipv6=*/false, limits,
       [&](const PeerAddress& from, std::string& session, std::span<const uint8_t> frame) {
         frames.emplace_back(frame.begin(), frame.end());
         if (frames.back() == "hello") session = "viewer";
