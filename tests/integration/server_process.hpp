@@ -245,12 +245,15 @@ inline std::string randomHex(size_t bytes) {
 struct ServerOptions {
   bool demo = false;
   std::vector<std::string> args;  // extra `--section.key value` flags
+  fs::path data_dir;              // empty: a fresh one; else reuse it (a restart on the same data)
+  std::string secret;             // empty: a random one
 };
 
 // The airclass binary on free loopback ports with a temporary data dir and a random secret.
 class ServerProcess {
  public:
-  explicit ServerProcess(const ServerOptions& options = ServerOptions()) : secret_(randomHex(32)) {
+  explicit ServerProcess(const ServerOptions& options = ServerOptions())
+      : secret_(options.secret.empty() ? randomHex(32) : options.secret), data_dir_(options.data_dir) {
     const auto ports = freePorts(4);
     http_port_ = ports[0];
     rtmp_port_ = ports[1];
@@ -287,6 +290,13 @@ class ServerProcess {
   int health() const { return httpGet(url("/healthz"), 2.0).status; }
   bool running() { return process_->running(); }
 
+  // SIGKILL (a crash): nothing is flushed or closed.
+  void kill() {
+    stopped_ = true;
+    process_->signal(SIGKILL);
+    process_->wait(5s);
+  }
+
   // SIGTERM, then the exit code if it exited within `timeout` (nullopt if not; it is killed later).
   std::optional<int> stop(Clock::duration timeout = 5s) {
     stopped_ = true;
@@ -320,13 +330,14 @@ class ServerProcess {
   int httpPort() const { return http_port_; }
   int rtmpPort() const { return rtmp_port_; }
   int srtPort() const { return srt_port_; }
-  fs::path dataDir() const { return tmp_.path() / "data"; }
+  fs::path dataDir() const { return data_dir_.empty() ? tmp_.path() / "data" : data_dir_; }
   const fs::path& scratch() const { return tmp_.path(); }
   std::string log() const { return tail(process_->log()); }
 
  private:
   TempDir tmp_;
   std::string secret_;
+  fs::path data_dir_;
   int http_port_ = 0, rtmp_port_ = 0, srt_port_ = 0, webrtc_port_ = 0;
   std::unique_ptr<Process> process_;
   bool healthy_ = false;
