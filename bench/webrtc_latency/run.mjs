@@ -175,6 +175,7 @@ try {
   for (const [name, spec] of Object.entries(watched)) await viewer.evaluate(([n, s]) => window.watch(n, s), [name, spec]);
   await sleep(5000);  // warm-up: bandwidth estimation ramps, jitter buffers settle
   await viewer.evaluate(() => window.resetSamples());
+  const drawsBefore = (await publisher.evaluate(() => window.publisherStats())).draws;
   await sleep(seconds * 1000);
 
   const pct = (a, q) => (a.length ? a[Math.min(a.length - 1, Math.floor(q * a.length))] : NaN);
@@ -183,7 +184,8 @@ try {
   const pubStats = await publisher.evaluate(() => window.publisherStats());
   say(`# WebRTC glass-to-glass latency, ${seconds} s after a 5 s warm-up; ${new Date().toISOString()}; ` +
     `${os.cpus().length} cores (${os.cpus()[0].model}); load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-  say(`# publisher: 640x360 canvas, captureStream(30), codec ${codec}; ${rungName} = AirClass ladder rung ${rung}`);
+  say(`# publisher: 640x360 canvas drawn at ${r1((pubStats.draws - drawsBefore) / seconds)} frames/s (requestAnimationFrame), ` +
+    `captureStream(30), codec ${codec}; ${rungName} = AirClass ladder rung ${rung}`);
   for (const [server, s] of Object.entries(pubStats)) {
     if (server !== 'draws') say(`#   encoder to ${server}: ${s.frameWidth}px, ${r1(s.encodeMs)} ms encode/frame, ` +
       `${r1(s.packetSendDelayMs)} ms pacer/packet, ${s.keyFramesEncoded} keyframes, ${s.pliCount} PLI, ${s.firCount} FIR, limited by ${s.qualityLimitation}`);
@@ -235,10 +237,23 @@ try {
   if (failures) say(`joins without a frame within 10 s: ${failures}`);
   fs.writeFileSync(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2));
   fs.writeFileSync(path.join(out, 'result.txt'), lines.join('\n') + '\n');
-  const plot = `set terminal pngcairo size 900,500 font 'DejaVu Sans,11'; set output '${plotPath}'
-set title 'WebRTC glass-to-glass latency in Chromium (CDF of frames), ${seconds} s'; set xlabel 'latency (ms)'
-set ylabel 'fraction of frames'; set key bottom right; set grid; set xrange [0:*]
-plot ${dat.map(([n, f]) => `'${out}/${f}' with lines lw 2 title '${n}'`).join(', ')}`;
+  // Left: per-frame latency CDF (x up to 1.5 x the largest p99, the rare warm-up outlier cut off); right: time
+  // to first frame of the joining viewers.
+  const xmax = Math.ceil((1.5 * Math.max(...Object.keys(watched).map((n) => summary[n].p99 || 0))) / 50) * 50 || 500;
+  for (const name of Object.keys(ttff)) {
+    const s = sorted(ttff[name]);
+    fs.writeFileSync(path.join(out, `ttff_${name.replace(/\W+/g, '_')}.dat`), s.map((v, i) => `${v} ${(i + 1) / s.length}`).join('\n') + '\n');
+  }
+  const colour = (n) => ({ 'AirClass source': '#7b2cbf', 'Janus videoroom': '#1f77b4' })[n] || '#2a9d3a';
+  const plot = `set terminal pngcairo size 1200,480 font 'DejaVu Sans,10'; set output '${plotPath}'
+set multiplot layout 1,2 title 'WebRTC in Chromium, same browser publishing and playing (${seconds} s, ${joins} joins per server)'
+set title 'glass-to-glass latency (CDF of frames)'; set xlabel 'latency (ms)'; set ylabel 'fraction of frames'
+set key bottom right; set grid; set xrange [0:${xmax}]; set yrange [0:1]
+plot ${dat.map(([n, f]) => `'${out}/${f}' with steps lw 2 lc rgb '${colour(n)}' title '${n}'`).join(', ')}
+set title 'time to first frame of a joining viewer (CDF)'; set xlabel 'ms from start to first decoded frame'
+set ylabel 'fraction of joins'; set xrange [0:*]
+plot ${Object.keys(ttff).map((n) => `'${out}/ttff_${n.replace(/\W+/g, '_')}.dat' with steps lw 2 lc rgb '${colour(n)}' title '${n}'`).join(', ')}
+unset multiplot`;
   execFileSync('gnuplot', [], { input: plot });
   console.log(`chart: ${plotPath}; results: ${out}`);
 } finally {
