@@ -113,6 +113,9 @@ window.join = async (spec, timeoutMs = 10000) => {
     const t = performance.now() - t0;
     if (s && s.packetsReceived > 0 && firsts.packetMs === undefined) firsts.packetMs = t;
     if (s && s.framesDecoded > 0 && firsts.decodedMs === undefined) firsts.decodedMs = t;
+    if (s && (!firsts.timeline || t - firsts.timeline.at(-1)[0] >= 50)) {  // [ms, packets, frames received]
+      (firsts.timeline ||= []).push([Math.round(t), s.packetsReceived, s.framesReceived]);
+    }
   }, 10);
   let viewer = null;
   try {
@@ -122,7 +125,7 @@ window.join = async (spec, timeoutMs = 10000) => {
     const atFirst = t === null ? null : await inbound(marks.pc).catch(() => null);
     if (atFirst) {
       Object.assign(firsts, { atFirst: { decoded: atFirst.framesDecoded, keyframes: atFirst.keyFramesDecoded,
-        received: atFirst.framesReceived, dropped: atFirst.framesDropped, lost: atFirst.packetsLost, nack: atFirst.nackCount,
+        received: atFirst.framesReceived, packets: atFirst.packetsReceived, dropped: atFirst.framesDropped, lost: atFirst.packetsLost, nack: atFirst.nackCount,
         pli: atFirst.pliCount, jitterBufferMs: atFirst.jitterBufferMs } });
     }
     return { firstFrameMs: t === null ? null : t - t0, signaledMs: signaled ? signaled - t0 : null,
