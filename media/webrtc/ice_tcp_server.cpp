@@ -78,6 +78,8 @@ void IceTcpServer::process() {
     }
   }
   const auto now = std::chrono::steady_clock::now();
+  if (now < next_expiry_ || unrouted_ == 0) return;
+  next_expiry_ = now + std::chrono::milliseconds(100);  // a busy UDP port calls process() often
   std::vector<int> idle;
   for (const auto& [fd, c] : connections_) {
     if (c.session.empty() && now - c.accepted > limits_.unrouted_idle) idle.push_back(fd);

@@ -63,6 +63,7 @@ class IceTcpServer {
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   size_t unrouted_ = 0;
+  std::chrono::steady_clock::time_point next_expiry_{};
   std::unordered_map<int, Connection> connections_;
 };
 
