@@ -92,7 +92,8 @@ fs.writeFileSync(path.join(janusDir, 'janus.jcfg'), `general: {
 certificates: {}
 media: {}
 nat: { nice_debug = false ignore_mdns = true ice_enforce_list = "${hostIp}" }
-plugins: { disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_streaming.so,libjanus_voicemail.so" }
+plugins: { disable = "${['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 'recordplay', 'sip', 'textroom', 'videocall',
+    'streaming', 'voicemail'].map((p) => `libjanus_${p}.so`).join(',')}" }
 transports: { disable = "libjanus_websockets.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so" }
 loggers: { disable = "libjanus_jsonlog.so" }
 events: { broadcast = false }
@@ -188,7 +189,8 @@ try {
     `captureStream(30), codec ${codec}; ${rungName} = AirClass ladder rung ${rung}`);
   for (const [server, s] of Object.entries(pubStats)) {
     if (server !== 'draws') say(`#   encoder to ${server}: ${s.frameWidth}px, ${r1(s.encodeMs)} ms encode/frame, ` +
-      `${r1(s.packetSendDelayMs)} ms pacer/packet, ${s.keyFramesEncoded} keyframes, ${s.pliCount} PLI, ${s.firCount} FIR, limited by ${s.qualityLimitation}`);
+      `${r1(s.packetSendDelayMs)} ms pacer/packet, ${s.keyFramesEncoded} keyframes, ${s.pliCount} PLI, ` +
+      `${s.firCount} FIR, limited by ${s.qualityLimitation}`);
   }
   const dat = [];
   const summary = {};
@@ -242,7 +244,8 @@ try {
   const xmax = Math.ceil((1.5 * Math.max(...Object.keys(watched).map((n) => summary[n].p99 || 0))) / 50) * 50 || 500;
   for (const name of Object.keys(ttff)) {
     const s = sorted(ttff[name]);
-    fs.writeFileSync(path.join(out, `ttff_${name.replace(/\W+/g, '_')}.dat`), s.map((v, i) => `${v} ${(i + 1) / s.length}`).join('\n') + '\n');
+    fs.writeFileSync(path.join(out, `ttff_${name.replace(/\W+/g, '_')}.dat`),
+      s.map((v, i) => `${v} ${(i + 1) / s.length}`).join('\n') + '\n');
   }
   const colour = (n) => ({ 'AirClass source': '#7b2cbf', 'Janus videoroom': '#1f77b4' })[n] || '#2a9d3a';
   const plot = `set terminal pngcairo size 1200,480 font 'DejaVu Sans,10'; set output '${plotPath}'
@@ -252,7 +255,8 @@ set key bottom right; set grid; set xrange [0:${xmax}]; set yrange [0:1]
 plot ${dat.map(([n, f]) => `'${out}/${f}' with steps lw 2 lc rgb '${colour(n)}' title '${n}'`).join(', ')}
 set title 'time to first frame of a joining viewer (CDF)'; set xlabel 'ms from start to first decoded frame'
 set ylabel 'fraction of joins'; set xrange [0:*]
-plot ${Object.keys(ttff).map((n) => `'${out}/ttff_${n.replace(/\W+/g, '_')}.dat' with steps lw 2 lc rgb '${colour(n)}' title '${n}'`).join(', ')}
+plot ${Object.keys(ttff).map((n) => `'${out}/ttff_${n.replace(/\W+/g, '_')}.dat' with steps lw 2 lc rgb '${colour(n)}' ` +
+    `title '${n}'`).join(', ')}
 unset multiplot`;
   execFileSync('gnuplot', [], { input: plot });
   console.log(`chart: ${plotPath}; results: ${out}`);

@@ -60,7 +60,9 @@ window.watch = async (name, spec) => {
   return true;
 };
 
-window.resetSamples = () => { for (const w of Object.values(watching)) Object.assign(w, { samples: [], network: [], playout: [], frames: 0, unreadable: 0 }); };
+window.resetSamples = () => {
+  for (const w of Object.values(watching)) Object.assign(w, { samples: [], network: [], playout: [], frames: 0, unreadable: 0 });
+};
 window.samples = (name) => {
   const w = watching[name];
   return { samples: w.samples, network: w.network, playout: w.playout, frames: w.frames, unreadable: w.unreadable };
@@ -71,7 +73,8 @@ async function inbound(pc) {
   let v = null;
   (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') v = s; });
   if (!v) return null;
-  return { framesDecoded: v.framesDecoded, packetsReceived: v.packetsReceived, framesReceived: v.framesReceived, framesDropped: v.framesDropped, packetsLost: v.packetsLost,
+  return { framesDecoded: v.framesDecoded, packetsReceived: v.packetsReceived, framesReceived: v.framesReceived,
+    framesDropped: v.framesDropped, packetsLost: v.packetsLost,
     jitterBufferMs: v.jitterBufferEmittedCount ? (1000 * v.jitterBufferDelay) / v.jitterBufferEmittedCount : null,
     jitterBufferTargetMs: v.jitterBufferEmittedCount && v.jitterBufferTargetDelay !== undefined
       ? (1000 * v.jitterBufferTargetDelay) / v.jitterBufferEmittedCount : null,
@@ -125,7 +128,8 @@ window.join = async (spec, timeoutMs = 10000) => {
     const atFirst = t === null ? null : await inbound(marks.pc).catch(() => null);
     if (atFirst) {
       Object.assign(firsts, { atFirst: { decoded: atFirst.framesDecoded, keyframes: atFirst.keyFramesDecoded,
-        received: atFirst.framesReceived, packets: atFirst.packetsReceived, dropped: atFirst.framesDropped, lost: atFirst.packetsLost, nack: atFirst.nackCount,
+        received: atFirst.framesReceived, packets: atFirst.packetsReceived, dropped: atFirst.framesDropped,
+        lost: atFirst.packetsLost, nack: atFirst.nackCount,
         pli: atFirst.pliCount, jitterBufferMs: atFirst.jitterBufferMs } });
     }
     return { firstFrameMs: t === null ? null : t - t0, signaledMs: signaled ? signaled - t0 : null,
