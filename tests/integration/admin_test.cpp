@@ -181,7 +181,6 @@ json parsePrometheus(const std::string& text) {
   int rc = 0;
   const std::string out = run(
       "/usr/bin/python3 -c " +  // Debian's, with python3-prometheus-client
-
           shellQuote("import json,sys\n"
                      "from prometheus_client.parser import text_string_to_metric_families\n"
                      "out = {}\n"
