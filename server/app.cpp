@@ -246,8 +246,16 @@ void App::start() {
   api.start_time_unix_s = unixSeconds();
   AdminBackend::Sources admin_sources;
   admin_sources.rooms = api.rooms;
-  // WebRTC viewers come from the fan-out's snapshot (viewer ids for the counts, counters for /metrics) and are
-  // kicked by Fanout::removeViewer once the fan-out is wired here; until then WebRTC counts zero.
+  // WebRTC viewers come from the fan-out's snapshot (viewer ids for the counts, counters for /metrics); a kicked
+  // user's WebRTC sessions are closed through Fanout::removeViewer.
+  admin_sources.webrtc = [&s] { return s.fanout->snapshot(); };
+  admin_sources.kick_webrtc = [&s](const std::string& room, const std::string& user) {
+    int closed = 0;
+    for (const auto& viewer : s.fanout->snapshot()->viewers) {
+      if (viewer.room == room && viewer.viewer_id == user && s.fanout->removeViewer(viewer.session_id)) ++closed;
+    }
+    return closed;
+  };
   admin_sources.end_broadcast = [&s](const std::string& room) {
     const auto rooms = s.media_up.load() ? s.media->rooms() : nullptr;
     if (!rooms || std::none_of(rooms->begin(), rooms->end(), [&](const auto& r) { return r.room == room; })) {
