@@ -95,7 +95,8 @@ FramePtr AdminStats::tick(int64_t now, const std::vector<MemberRoom>& members) {
   inputs.reserve(entries.size());
   for (auto& [name, e] : entries) {
     e.viewers = Audience::countDistinct(e.member ? e.member->students : kNoStudents,
-                                        e.media ? e.media->webrtc : kNoPlayers, e.media ? e.media->hls : kNoPlayers);
+                                        e.media ? e.media->webrtc : kNoPlayers, e.media ? e.media->hls : kNoPlayers,
+                                        e.member ? e.member->staff : kNoStudents);
     inputs.push_back(Audience::RoomInput{std::string(name), e.member ? e.member->session_id : 0, e.viewers});
   }
   audience_.record(now, inputs);

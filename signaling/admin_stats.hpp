@@ -28,6 +28,7 @@ struct MemberRoom {
   protocol::Counts counts;
   bool qna_open = true;
   std::vector<std::string_view> students;  // token subs of the student connections present
+  std::vector<std::string_view> staff;     // token subs of the teachers and admins present (never viewers)
 };
 
 class AdminStats {

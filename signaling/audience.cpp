@@ -11,7 +11,7 @@ constexpr int64_t kDayMs = 86'400'000;
 }  // namespace
 
 int Audience::countDistinct(const std::vector<std::string_view>& students, const std::vector<std::string>& webrtc,
-                            const std::vector<std::string>& hls) {
+                            const std::vector<std::string>& hls, const std::vector<std::string_view>& staff) {
   if (webrtc.empty() && hls.empty()) {
     std::unordered_set<std::string_view> only(students.begin(), students.end());
     return static_cast<int>(only.size());
@@ -21,6 +21,7 @@ int Audience::countDistinct(const std::vector<std::string_view>& students, const
   seen.insert(students.begin(), students.end());
   for (const auto& id : webrtc) seen.insert(id);
   for (const auto& id : hls) seen.insert(id);
+  for (const auto id : staff) seen.erase(id);
   return static_cast<int>(seen.size());
 }
 

@@ -35,9 +35,10 @@ class Audience {
     int viewers = 0;
   };
 
-  // |students ∪ webrtc ∪ hls|: a person present by several means counts once.
+  // |students ∪ webrtc ∪ hls| \ staff: a person present by several means counts once; a teacher or admin
+  // watching the player is not a viewer.
   static int countDistinct(const std::vector<std::string_view>& students, const std::vector<std::string>& webrtc,
-                           const std::vector<std::string>& hls);
+                           const std::vector<std::string>& hls, const std::vector<std::string_view>& staff = {});
 
   // Once a second: every room to count. Rooms missing from `rooms` are forgotten (their open minute is kept
   // for takeMinutes()); the node's total is the sum of the rooms.

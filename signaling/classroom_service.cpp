@@ -553,11 +553,12 @@ std::vector<MemberRoom> ClassroomService::memberRooms() const {
   out.reserve(rooms_.size());
   for (const auto& [name, r] : rooms_) {
     if (r->participants.empty() && !r->live) continue;
-    MemberRoom m{name, r->live, r->session_id, r->counts, r->qna_open, {}};
+    MemberRoom m{name, r->live, r->session_id, r->counts, r->qna_open, {}, {}};
     m.students.reserve(static_cast<size_t>(r->counts.students));
     for (const auto& [peer_id, role] : r->participants) {
-      if (role != Role::Student) continue;
-      if (auto it = peers_.find(peer_id); it != peers_.end()) m.students.push_back(it->second.claims.sub);
+      auto it = peers_.find(peer_id);
+      if (it == peers_.end()) continue;
+      (role == Role::Student ? m.students : m.staff).push_back(it->second.claims.sub);
     }
     out.push_back(std::move(m));
   }

@@ -67,7 +67,7 @@ std::vector<MemberRoom> members(const World& w) {
   std::vector<MemberRoom> out;
   out.reserve(w.names.size());
   for (size_t r = 0; r < w.names.size(); ++r) {
-    MemberRoom m{w.names[r], true, r + 1, {1, static_cast<int>(w.students[r].size()), 0}, true, {}};
+    MemberRoom m{w.names[r], true, r + 1, {1, static_cast<int>(w.students[r].size()), 0}, true, {}, {}};
     m.students.assign(w.students[r].begin(), w.students[r].end());
     out.push_back(std::move(m));
   }

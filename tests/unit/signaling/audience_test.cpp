@@ -15,6 +15,8 @@ TEST(AudienceTest, CountsEachPersonOnceWhateverTheyUse) {
   EXPECT_EQ(Audience::countDistinct(students, {}, {}), 2);
   EXPECT_EQ(Audience::countDistinct({}, {}, {"a", "a"}), 1);
   EXPECT_EQ(Audience::countDistinct({}, {}, {}), 0);
+  // A teacher or admin watching the player is not a viewer.
+  EXPECT_EQ(Audience::countDistinct(students, webrtc, hls, {"w9", "nobody"}), 3);  // s1 s2 h7
 }
 
 TEST(AudienceTest, SessionPeakWithItsTimeResetsWithANewSession) {
