@@ -10,8 +10,9 @@
 import { WhepPlayer } from './webrtc_player.js';
 
 // Starts playing `roomName`; returns a small read-only view of the player, or null for an invalid room name.
-// `token` (optional) identifies the viewer to the WHEP endpoint, for the viewer counts.
-export function startLessonPlayer(roomName, { token = '' } = {}) {
+// `token` (optional) identifies the viewer to the WHEP endpoint, and `viewerId` (optional) goes with every HLS
+// playlist request as `vid`: both feed the de-duplicated viewer counts.
+export function startLessonPlayer(roomName, { token = '', viewerId = '' } = {}) {
   const { validRoom, fetchRooms, hlsUrl, formatBitrate, el } = window.AirClass;
   const params = new URLSearchParams(location.search);
   const forcedTransport = params.get('transport');  // 'webrtc' | 'hls' | null
@@ -37,6 +38,13 @@ export function startLessonPlayer(roomName, { token = '' } = {}) {
     maxBufferLength: 8,
     enableWorker: true,
     startFragPrefetch: true,
+    // Playlist requests carry the viewer id (opening the request here keeps hls.js from opening it again).
+    xhrSetup: viewerId ? (xhr, url) => {
+      if (!/\.m3u8(\?|$)/.test(url)) return;
+      const u = new URL(url, location.href);
+      u.searchParams.set('vid', viewerId);
+      xhr.open('GET', u.toString(), true);
+    } : undefined,
   };
 
   const video = document.getElementById('video');

@@ -1,16 +1,14 @@
 // The student page's classroom: joins the room over /ws with the page's token, shows how many are in the class
-// and the Q&A panel. Resolves to the SignalingClient (for other parts of the page: broadcast events), or null
+// and the Q&A panel. Returns the SignalingClient (for other parts of the page: broadcast events), or null
 // when the page has no token.
-import { pageToken } from './page_token.js';
 import { SignalingClient } from './signaling_client.js';
 import { QnaPanel } from './qna_panel.js';
 import { showPresence, showConnection } from './classroom_view.js';
 
-export async function startClassroom(room) {
+export function startClassroom(room, token) {
   const countEl = document.getElementById('class-count');
   const statusEl = document.getElementById('class-status');
   const panelEl = document.getElementById('qna');
-  const token = await pageToken('student', room);
   if (!token) {
     showConnection(statusEl, 'no-token');
     panelEl.hidden = true;
