@@ -87,26 +87,20 @@ StunAddress toStun(const PeerAddress& a) {
   return s;
 }
 
-// IPv4 addresses, then (when the port is dual-stack) IPv6 ones without link-local (they would need a scope).
-std::vector<std::string> localAddresses(bool ipv6) {
+// The local IPv4 addresses. IPv6 host candidates are announced only when configured ([webrtc] candidates): the
+// port is dual-stack, but enumerating every IPv6 address would hand browsers addresses (ULA, temporary) that
+// they then prefer over the IPv4 ones.
+std::vector<std::string> localAddresses() {
   std::vector<std::string> out;
-  std::vector<std::string> v6;
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return {"127.0.0.1"};
   for (ifaddrs* i = list; i; i = i->ifa_next) {
-    if (!i->ifa_addr) continue;
-    char text[INET6_ADDRSTRLEN];
-    if (i->ifa_addr->sa_family == AF_INET) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-      if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out.emplace_back(text);
-    } else if (ipv6 && i->ifa_addr->sa_family == AF_INET6) {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
-      if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) || IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) continue;
-      if (inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text)) v6.emplace_back(text);
-    }
+    if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) out.emplace_back(text);
   }
   freeifaddrs(list);
-  out.insert(out.end(), v6.begin(), v6.end());
   return out;
 }
 
@@ -478,7 +472,7 @@ ViewerSession Fanout::addViewer(const ViewerRequest& request) {
   settings.ice_ufrag = randomText(8);
   settings.ice_pwd = randomText(24);
   settings.fingerprint_sha256 = m.certificate->fingerprint();
-  const auto addresses = m.settings.candidates.empty() ? localAddresses(m.ipv6) : m.settings.candidates;
+  const auto addresses = m.settings.candidates.empty() ? localAddresses() : m.settings.candidates;
   uint32_t priority = 2130706431;
   for (const auto& a : addresses) {
     IceCandidate c;
