@@ -27,7 +27,7 @@ after(async () => {
   }
 });
 
-async function openStudent(name, query, extraArgs = []) {
+async function openStudent(name, query, extraArgs = [], beforeGoto = async () => {}) {
   const browser = await launchBrowser({ extraArgs });
   browsers.push(browser);
   const page = await browser.newPage();
@@ -42,6 +42,7 @@ async function openStudent(name, query, extraArgs = []) {
       }
     };
   });
+  await beforeGoto(page);
   await page.goto(`${server.baseUrl}/student.html?room=demo${query}`);
   return page;
 }
@@ -114,10 +115,18 @@ test('the student page plays the demo lesson over WebRTC and says so', async () 
   await browsers.pop().close();  // two browsers at once starve this small machine
 });
 
-test('with UDP blocked for WebRTC the student page falls back to LL-HLS by itself and says so', async () => {
-  // A school network that drops UDP: Chromium may not send WebRTC over non-proxied UDP (and has no proxy).
-  const page = await openStudent('webrtc-fallback', '',
-    ['--force-webrtc-ip-handling-policy=disable_non_proxied_udp']);
+test('with WebRTC blocked the student page falls back to LL-HLS by itself and says so', async () => {
+  // A school network that lets no WebRTC media through (UDP dropped, and the ICE-TCP port too): the browser
+  // gets a real answer but can reach none of its candidates, so ICE never connects. (Chromium's
+  // --force-webrtc-ip-handling-policy flags still let it use loopback UDP, so the answer loses its candidates.)
+  const page = await openStudent('webrtc-fallback', '', [], (p) => p.route(
+    (url) => url.pathname === '/whep/demo',
+    async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      const sdp = (await response.text()).split('\r\n').filter((line) => !line.startsWith('a=candidate'));
+      return route.fulfill({ response, body: sdp.join('\r\n') });
+    }));
   await withDiagnostics(page, 'webrtc-fallback', async () => {
     await page.waitForFunction(() => document.getElementById('transport')?.dataset.transport === 'LL-HLS', null,
       { timeout: 30000, polling: 250 });
