@@ -1,6 +1,7 @@
 #include "media/webrtc_feed.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -15,8 +16,23 @@ constexpr int kOpusBandwidthBps = 96'000;  // announced only; the fan-out uses i
 
 }  // namespace
 
-WebrtcFeed::WebrtcFeed(webrtc::FanoutInput& fanout, std::string room)
-    : fanout_(fanout), room_(std::move(room)), random_(std::random_device{}()) {}
+WebrtcFeed::WebrtcFeed(webrtc::FanoutInput& fanout, std::string room, Clock clock)
+    : fanout_(fanout), room_(std::move(room)), random_(std::random_device{}()), clock_(std::move(clock)) {}
+
+int64_t WebrtcFeed::steadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t WebrtcFeed::RtpClock::map(int64_t pts_ns, int64_t arrival_ns) {
+  if (last_pts_ns) {
+    const int64_t late = (arrival_ns - last_arrival_ns) - (pts_ns - *last_pts_ns);
+    if (late > kOutageNs) shift_ns += late;
+  }
+  last_pts_ns = pts_ns;
+  last_arrival_ns = arrival_ns;
+  return pts_ns + shift_ns;
+}
 
 WebrtcFeed::~WebrtcFeed() { end(); }
 
@@ -85,8 +101,9 @@ void WebrtcFeed::pushVideo(const std::string& rendition, const EncodedFrame& fra
     return;
   }
   track.last_pts_ns = frame.pts_ns;
+  const int64_t rtp_pts_ns = track.clock.map(frame.pts_ns, clock_());
   auto out = std::make_shared<webrtc::RtpFrame>();
-  if (!track.packetizer->packetize(*frame.data, frame.pts_ns, frame.keyframe, out->packets)) {
+  if (!track.packetizer->packetize(*frame.data, rtp_pts_ns, frame.keyframe, out->packets)) {
     uint64_t suppressed = 0;
     if (warn_limit_.allow(suppressed)) {
       common::log::warn(kComponent, kTopic, "malformed access unit not packetized",
@@ -95,7 +112,7 @@ void WebrtcFeed::pushVideo(const std::string& rendition, const EncodedFrame& fra
     return;
   }
   out->keyframe = frame.keyframe;
-  out->pts_ns = frame.pts_ns;
+  out->pts_ns = rtp_pts_ns;
   fanout_.publish(room_, rendition, std::move(out));
 }
 
@@ -117,12 +134,13 @@ void WebrtcFeed::pushOpus(const EncodedFrame& frame) {
     audio_ = info;
     announce();
   }
-  auto packet = opus_->packetize(*frame.data, frame.pts_ns);
+  const int64_t rtp_pts_ns = audio_clock_.map(frame.pts_ns, clock_());
+  auto packet = opus_->packetize(*frame.data, rtp_pts_ns);
   if (!packet) return;
   auto out = std::make_shared<webrtc::RtpFrame>();
   out->packets.push_back(std::move(packet));
   out->keyframe = true;
-  out->pts_ns = frame.pts_ns;
+  out->pts_ns = rtp_pts_ns;
   fanout_.publish(room_, kAudioRendition, std::move(out));
 }
 

@@ -3,6 +3,7 @@
 // fan-out the room's tracks whenever they change. Media loop only.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,7 +25,10 @@ class WebrtcFeed {
   static constexpr uint8_t kOpusPayloadType = 111;
   static constexpr const char* kAudioRendition = "audio";
 
-  WebrtcFeed(webrtc::FanoutInput& fanout, std::string room);
+  using Clock = std::function<int64_t()>;  // nanoseconds, monotonic
+
+  // `clock` says when frames arrive (tests pass a fake one).
+  WebrtcFeed(webrtc::FanoutInput& fanout, std::string room, Clock clock = steadyNowNs);
   ~WebrtcFeed();  // end()
   WebrtcFeed(const WebrtcFeed&) = delete;
   WebrtcFeed& operator=(const WebrtcFeed&) = delete;
@@ -41,12 +45,27 @@ class WebrtcFeed {
   // The broadcast is over: the fan-out closes the room's viewers. Idempotent.
   void end();
 
+  static int64_t steadyNowNs();
+
  private:
+  // A track's RTP time follows arrival across outages. The broadcast timeline closes a publisher's gap (a
+  // reconnect continues right after the last frame), which is what HLS wants; but a WebRTC receiver paces
+  // playout by RTP time against arrival, so frames that arrive seconds "late" for their timestamps would stall
+  // its jitter buffer. When frames arrive much later than their timeline step, the RTP clock moves on by the
+  // excess (never back: ordinary jitter and bursts below the threshold leave it alone).
+  struct RtpClock {
+    static constexpr int64_t kOutageNs = 500'000'000;
+    std::optional<int64_t> last_pts_ns;
+    int64_t last_arrival_ns = 0;
+    int64_t shift_ns = 0;
+    int64_t map(int64_t pts_ns, int64_t arrival_ns);  // the pts the packets carry
+  };
   struct VideoTrack {
     webrtc::TrackInfo info;
     std::unique_ptr<webrtc::H264Packetizer> packetizer;
     std::optional<int64_t> last_pts_ns;
     bool reordered = false;
+    RtpClock clock;
   };
 
   uint32_t newSsrc();
@@ -58,6 +77,8 @@ class WebrtcFeed {
   std::map<std::string, VideoTrack> video_;
   std::optional<webrtc::TrackInfo> audio_;
   std::unique_ptr<webrtc::OpusPacketizer> opus_;
+  RtpClock audio_clock_;
+  Clock clock_;
   bool announced_ = false;
   bool ended_ = false;
   common::log::RateLimit warn_limit_{std::chrono::seconds(5)};

@@ -22,7 +22,7 @@ namespace airclass::media::webrtc {
 struct RtpFrame {
   std::vector<SharedRtpPacket> packets;
   bool keyframe = false;  // video: an IDR with its SPS/PPS in front (a joining viewer starts here)
-  int64_t pts_ns = 0;     // broadcast timeline
+  int64_t pts_ns = 0;     // the RTP clock in ns: the broadcast timeline, moved on across publisher outages
 };
 
 // One track a room offers over WebRTC. Packets carry `ssrc` and `payload_type`; a worker rewrites them (and

@@ -115,6 +115,34 @@ TEST(WebrtcFeed, LeavesOutARenditionWithReorderedFrames) {
   EXPECT_EQ(fanout.tracks["r"].back().video[0].rendition, "source");
 }
 
+TEST(WebrtcFeed, RtpTimeFollowsArrivalAcrossAPublisherOutage) {
+  // The broadcast timeline closes a teacher's 3 s reconnect gap; the RTP clock must not, or a WebRTC receiver
+  // sees every later frame 3 s "late" for its timestamp. Ordinary jitter leaves the RTP clock alone.
+  const auto clip = test::encodeVideo(320, 180, 30, 6, 3);
+  ASSERT_GE(clip.frames.size(), 6u);
+  test::RecordingFanout fanout;
+  int64_t now_ns = 0;
+  WebrtcFeed feed(fanout, "math", [&now_ns] { return now_ns; });
+  feed.setVideo("source", *clip.video_config, 300'000);
+  const std::vector<int64_t> arrivals_ms{0, 33, 200, 233, 3266, 3300};  // 200: jitter; 3266: back after 3 s
+  for (size_t i = 0; i < arrivals_ms.size(); ++i) {
+    now_ns = arrivals_ms[i] * 1'000'000;
+    feed.pushVideo("source", clip.frames[i]);
+  }
+  const auto& frames = fanout.frames["math/source"];
+  ASSERT_EQ(frames.size(), arrivals_ms.size());
+  auto rtpStep = [&](size_t i) {
+    const auto ts = [&](size_t k) { return webrtc::RtpHeader::parse(frames[k]->packets.front()->bytes)->timestamp; };
+    return static_cast<double>(static_cast<uint32_t>(ts(i) - ts(i - 1)));
+  };
+  for (size_t i : {1u, 2u, 3u, 5u}) {  // the timeline's own step (90 kHz), jitter or not
+    EXPECT_NEAR(rtpStep(i), static_cast<double>(clip.frames[i].pts_ns - clip.frames[i - 1].pts_ns) * 9e-5, 1.0) << i;
+  }
+  // After the outage: the arrival gap (3033 ms), not the timeline step.
+  EXPECT_NEAR(rtpStep(4), 3033.0 * 90, 1.0);
+  EXPECT_EQ(frames[4]->pts_ns - frames[3]->pts_ns, 3'033'000'000);
+}
+
 TEST(WebrtcFeed, NothingAnnouncedNothingEnded) {
   test::RecordingFanout fanout;
   { WebrtcFeed feed(fanout, "quiet"); }
