@@ -249,7 +249,7 @@ void Fanout::Impl::onDatagram(const PeerAddress& from, std::span<const uint8_t> 
       worker = route.worker;
       sendTo(from, StunMessage::bindingSuccess(*message, toStun(from)).serialize(route.pwd, true));
     }
-    workers[worker]->alive(session_id, from);
+    workers[worker]->alive(session_id, from, message->use_candidate);
     return;
   }
   std::string session_id;
@@ -295,7 +295,7 @@ bool Fanout::Impl::onTcpFrame(const PeerAddress& from, std::string& session, std
       worker = route.worker;
       sendTo(from, StunMessage::bindingSuccess(*message, toStun(from)).serialize(route.pwd, true));
     }
-    workers[worker]->alive(session, from);
+    workers[worker]->alive(session, from, message->use_candidate);
     return true;
   }
   if (session.empty()) {

@@ -235,12 +235,14 @@ void FanoutWorker::datagram(const std::string& session_id, const PeerAddress& fr
   });
 }
 
-void FanoutWorker::alive(const std::string& session_id, const PeerAddress& from) {
-  asio::post(io_, [this, session_id, from] {
+void FanoutWorker::alive(const std::string& session_id, const PeerAddress& from, bool nominated) {
+  asio::post(io_, [this, session_id, from, nominated] {
     auto it = peers_.find(session_id);
     if (it == peers_.end()) return;
-    it->second->address = from;  // ICE-lite: the latest verified check's source is where media goes
-    it->second->has_address = true;
+    if (nominated || !it->second->has_address) {
+      it->second->address = from;
+      it->second->has_address = true;
+    }
     it->second->peer->alive(nowNs());
   });
 }

@@ -61,7 +61,10 @@ class FanoutWorker final : private PeerSender {
   void addPeer(PeerSetup setup);
   void removePeer(const std::string& session_id);
   void datagram(const std::string& session_id, const PeerAddress& from, std::vector<uint8_t> bytes);
-  void alive(const std::string& session_id, const PeerAddress& from);  // a verified ICE check from `from`
+  // A verified ICE check from `from`. Media goes to the pair the browser nominated (USE-CANDIDATE; RFC 8445
+  // 7.3.1.5), or to the first checked address until one is nominated: checks on other pairs keep the viewer
+  // alive without moving its media.
+  void alive(const std::string& session_id, const PeerAddress& from, bool nominated);
 
   size_t viewers() const { return viewer_count_.load(std::memory_order_relaxed); }
   std::vector<ViewerStats> stats() const;  // as of the last tick (about once a second)

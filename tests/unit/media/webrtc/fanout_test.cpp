@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "media/webrtc/byte_order.hpp"
 #include "media/webrtc/dtls_transport.hpp"
+#include "media/webrtc/packet_demux.hpp"
 #include "media/webrtc/rtp_header.hpp"
 #include "media/webrtc/session_description.hpp"
 #include "media/webrtc/stun_message.hpp"
@@ -115,15 +116,18 @@ class Client {
     dtls_ = DtlsTransportHolder(cert_, answer->media.at(0).fingerprint);
   }
 
-  std::vector<uint8_t> iceCheck(const std::string& pwd) const {
+  std::vector<uint8_t> iceCheck(const std::string& pwd, bool nominate = true) const {
     StunMessage m;
     m.transaction_id = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     m.username = server_ufrag_ + ":" + ufrag_;
     m.priority = 1845501695;
     m.ice_controlling = 42;
-    m.use_candidate = true;
+    m.use_candidate = nominate;
     return m.serialize(pwd, true);
   }
+  // A valid check of this viewer, to send from another candidate of the same browser.
+  std::vector<uint8_t> validCheck(bool nominate) const { return iceCheck(server_pwd_, nominate); }
+  const sockaddr_in& serverAddress() const { return server_; }
 
   bool checkIce() {
     send(iceCheck(server_pwd_));
@@ -260,6 +264,38 @@ class Client {
   std::unique_ptr<SrtpContext> receive_, send_;
 };
 
+// Another local candidate of the same browser: a UDP socket on another loopback address.
+class OtherCandidate {
+ public:
+  explicit OtherCandidate(const sockaddr_in& server) : server_(server) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7F000002);  // 127.0.0.2
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  ~OtherCandidate() { ::close(fd_); }
+  void send(const std::vector<uint8_t>& bytes) const {
+    ::sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&server_), sizeof server_);
+  }
+  // Whether a datagram whose first byte says `kind` arrives within `wait`.
+  bool receives(PacketKind kind, std::chrono::milliseconds wait) const {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      std::vector<uint8_t> buffer(2048);
+      const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+      if (n > 0 && classifyPacket(std::span(buffer.data(), static_cast<size_t>(n))) == kind) return true;
+    }
+    return false;
+  }
+
+ private:
+  int fd_ = -1;
+  sockaddr_in server_;
+};
+
 std::vector<uint8_t> pli(uint32_t media_ssrc) {
   std::vector<uint8_t> p = {0x81, 206, 0, 2, 0, 0, 0, 7, 0, 0, 0, 0};
   storeU32(&p[8], media_ssrc);
@@ -382,6 +418,32 @@ TEST_F(FanoutTest, ViewerJoinsReceivesFramesAndIsServedRtcp) {
   EXPECT_EQ(snap->viewers[0].retransmits, 1u);
   EXPECT_EQ(listener_.count(), 1u);  // the corrupted PLI asked for nothing
   EXPECT_TRUE(fanout_->removeViewer(client.session().id));
+}
+
+TEST_F(FanoutTest, MediaGoesToTheNominatedPairOnly) {
+  uint16_t seq = 100;
+  fanout_->publish("math", "720p", makeFrame(2222, seq, 90000, true, 1, 1));
+  Client client(*fanout_);
+  client.join("math");
+  ASSERT_TRUE(client.checkIce());
+  ASSERT_TRUE(client.handshake());
+  ASSERT_TRUE(client.nextRtp(2000ms).has_value());  // the cached keyframe
+  // The browser checks another candidate pair without nominating it: answered, but media stays put.
+  OtherCandidate other(client.serverAddress());
+  other.send(client.validCheck(false));
+  ASSERT_TRUE(other.receives(PacketKind::Stun, 2000ms));
+  fanout_->publish("math", "720p", makeFrame(2222, seq, 93000, false, 1, 2));
+  EXPECT_TRUE(client.nextRtp(2000ms).has_value());
+  EXPECT_FALSE(other.receives(PacketKind::Rtp, 300ms));
+  // Nominated there: media moves.
+  other.send(client.validCheck(true));
+  ASSERT_TRUE(other.receives(PacketKind::Stun, 2000ms));
+  bool moved = false;  // (the check reaches the viewer's worker shortly after its answer)
+  for (uint32_t ts = 96000; ts < 96000 + 40 * 3000 && !moved; ts += 3000) {
+    fanout_->publish("math", "720p", makeFrame(2222, seq, ts, false, 1, 3));
+    moved = other.receives(PacketKind::Rtp, 100ms);
+  }
+  EXPECT_TRUE(moved);
 }
 
 TEST_F(FanoutTest, ViewerOverIceTcpReceivesFramesAndBadConnectionsCloseAlone) {
