@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cerrno>
 #include <cstring>
 
@@ -166,6 +167,12 @@ void FanoutWorker::setRoomTracks(const std::string& room, const RoomTracks& trac
     Room& r = rooms_[room];
     r.tracks = tracks;
     std::vector<Rendition> video(tracks.video.size());
+    std::vector<size_t> new_index(r.names.size(), SIZE_MAX);  // viewers follow their rendition by name
+    for (size_t old = 0; old < r.names.size(); ++old) {
+      for (size_t i = 0; i < tracks.video.size(); ++i) {
+        if (tracks.video[i].rendition == r.names[old]) new_index[old] = i;
+      }
+    }
     r.names.clear();
     std::vector<int> bandwidths;
     for (size_t i = 0; i < tracks.video.size(); ++i) {
@@ -177,7 +184,10 @@ void FanoutWorker::setRoomTracks(const std::string& room, const RoomTracks& trac
       bandwidths.push_back(tracks.video[i].bandwidth_bps);
     }
     r.video = std::move(video);
-    for (Peer* p : r.peers) p->peer->setRenditions(bandwidths);
+    for (Peer* p : r.peers) {
+      p->peer->setRenditions(bandwidths, new_index);
+      p->asked_pending.reset();
+    }
   });
 }
 

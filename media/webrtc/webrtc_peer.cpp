@@ -77,14 +77,25 @@ void WebRtcPeer::close(PeerSender& sender) {
 
 std::optional<size_t> WebRtcPeer::pendingRendition() const { return pending_; }
 
-void WebRtcPeer::setRenditions(std::vector<int> bandwidths_bps) {
+void WebRtcPeer::setRenditions(std::vector<int> bandwidths_bps, std::span<const size_t> new_index) {
   bandwidths_ = std::move(bandwidths_bps);
+  const auto follow = [&](size_t old) { return old < new_index.size() ? new_index[old] : old; };
   const size_t top = bandwidths_.empty() ? 0 : bandwidths_.size() - 1;
-  if (video_.rendition > top) {
+  const size_t now = follow(video_.rendition);
+  if (now > top) {
     video_.rendition = top;
     video_.started = false;  // a fresh start on the new rendition's keyframe; offsets keep the numbering smooth
+  } else {
+    video_.rendition = now;
   }
-  if (pending_ && *pending_ > top) pending_.reset();
+  if (pending_) {
+    const size_t next = follow(*pending_);
+    if (next > top) {
+      pending_.reset();
+    } else {
+      pending_ = next;
+    }
+  }
 }
 
 bool WebRtcPeer::sendPacket(std::span<const uint8_t> bytes, uint8_t payload_type, uint16_t seq, uint32_t ts,

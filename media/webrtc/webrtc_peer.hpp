@@ -74,8 +74,10 @@ class WebRtcPeer {
   size_t rendition() const { return video_.rendition; }
   std::optional<size_t> pendingRendition() const;
   bool waitingForKeyframe() const { return connected() && !video_.started; }
-  // The room's renditions changed (count and bitrates): the viewer's rung is clamped into range.
-  void setRenditions(std::vector<int> bandwidths_bps);
+  // The room's renditions changed (count, bitrates, order). `new_index[i]` is where the old rendition i is now
+  // (SIZE_MAX: gone); empty: same order. The viewer follows its rendition by name; if it is gone, the viewer
+  // moves to the top rung at its next keyframe.
+  void setRenditions(std::vector<int> bandwidths_bps, std::span<const size_t> new_index = {});
 
   // One access unit of video rendition `rendition` (others are ignored) or of the audio track.
   void sendVideo(size_t rendition, const RtpFrame& frame, PeerSender& sender, int64_t now_ns);

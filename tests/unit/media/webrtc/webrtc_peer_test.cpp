@@ -199,6 +199,29 @@ TEST_F(WebRtcPeerTest, AViewerThatAskedForARenditionStaysOnIt) {
   EXPECT_EQ(peer_->rendition(), 2u);
 }
 
+TEST_F(WebRtcPeerTest, AViewerFollowsItsRenditionWhenTheRoomsTracksAreReordered) {
+  connect(/*fixed_rendition=*/true);
+  uint16_t seq = 1;
+  peer_->sendVideo(2, *frame(seq, 9000, true, 1, 1), sender_, now_);
+  ASSERT_EQ(receivedRtp().size(), 1u);
+  // The source's estimated bitrate fell below a rung's (its publisher scaled down): the order flips, and the
+  // viewer's rendition is now at index 0. It keeps receiving it, mid-GOP, with no new keyframe needed.
+  const std::vector<size_t> moved{2, 1, 0};
+  peer_->setRenditions({200'000, 600'000, 2'500'000}, moved);
+  EXPECT_EQ(peer_->rendition(), 0u);
+  peer_->sendVideo(2, *frame(seq, 12000, false, 1, 2), sender_, now_);  // now another rendition: not sent
+  EXPECT_TRUE(receivedRtp().empty());
+  peer_->sendVideo(0, *frame(seq, 12000, false, 1, 3), sender_, now_);
+  EXPECT_EQ(receivedRtp().size(), 1u);
+  // Its rendition gone: the top rung, from its next keyframe.
+  peer_->setRenditions({600'000, 2'500'000}, std::vector<size_t>{SIZE_MAX, 0, 1});
+  EXPECT_EQ(peer_->rendition(), 1u);
+  peer_->sendVideo(1, *frame(seq, 15000, false, 1, 4), sender_, now_);
+  EXPECT_TRUE(receivedRtp().empty());
+  peer_->sendVideo(1, *frame(seq, 18000, true, 1, 5), sender_, now_);
+  EXPECT_EQ(receivedRtp().size(), 1u);
+}
+
 TEST_F(WebRtcPeerTest, SenderReportsMapNtpToRtpTimeAndCountWhatWasSent) {
   connect();
   sender_.take();
