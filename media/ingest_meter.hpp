@@ -1,5 +1,5 @@
 // Measures a broadcast's ingest: bytes and video frames from the publisher over a sliding window of whole
-// seconds (bitrate, fps), plus frames the room could not use. Media loop only.
+// seconds (bitrate, fps). Media loop only.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -13,11 +13,9 @@ class IngestMeter {
 
   // `now_ms`: a monotonic or wall clock in ms (the same one for every call).
   void onFrame(int64_t now_ms, bool video, std::size_t bytes);
-  void onDropped() { ++dropped_; }
 
   double bitrateKbps(int64_t now_ms) const;  // over the last complete seconds of the window
   double fps(int64_t now_ms) const;
-  uint64_t dropped() const { return dropped_; }
 
  private:
   struct Second {
@@ -30,7 +28,6 @@ class IngestMeter {
   double average(int64_t now_ms, F value) const;
 
   std::array<Second, kWindowS + 1> seconds_{};  // +1: the second in progress
-  uint64_t dropped_ = 0;
 };
 
 }  // namespace airclass::media

@@ -105,7 +105,7 @@ struct MediaService::Impl {
       for (auto& [room, b] : broadcasts) {
         b->summary.ingest_kbps = b->summary.live ? b->meter.bitrateKbps(now) : 0;
         b->summary.ingest_fps = b->summary.live ? b->meter.fps(now) : 0;
-        b->summary.dropped_frames = b->meter.dropped();
+        b->summary.dropped_frames = b->media ? b->media->droppedFrames() : 0;
       }
       if (!broadcasts.empty()) publishList();
       meterTick();

@@ -55,6 +55,7 @@ std::unique_ptr<hls::RenditionPackager> RoomMedia::makePackager(const std::strin
 }
 
 void RoomMedia::warnDropped(const char* message, TrackKind kind) {
+  ++dropped_frames_;
   uint64_t suppressed = 0;
   if (!warn_limit_.allow(suppressed)) return;
   common::log::warn(kComponent, kTopic, message,

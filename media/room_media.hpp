@@ -58,6 +58,9 @@ class RoomMedia final : private pipeline::LadderListener {
   std::vector<RenditionSummary> renditions() const;
   // The broadcast timeline's end so far (ns): where a resuming publisher continues.
   int64_t timelineEnd() const { return end_ns_; }
+  // Publisher frames the room could not use: sent before their codec config, or going backwards on the
+  // timeline. (A starved transcoder's own drops show in the renditions' health instead.)
+  uint64_t droppedFrames() const { return dropped_frames_; }
 
  private:
   struct Rung {
@@ -104,6 +107,7 @@ class RoomMedia final : private pipeline::LadderListener {
   std::array<std::optional<int64_t>, 2> last_dts_;  // per TrackKind, broadcast timeline
   std::array<int64_t, 2> last_step_ns_{33'000'000, 21'000'000};
   bool wait_keyframe_ = true;
+  uint64_t dropped_frames_ = 0;
 
   common::log::RateLimit warn_limit_{std::chrono::seconds(5)};
 };

@@ -274,6 +274,19 @@ TEST_F(MediaServiceTest, FeedsEveryRenditionToTheFanoutAndForwardsKeyframeReques
   EXPECT_EQ(fanout.ended, std::vector<std::string>{"bio"});
 }
 
+TEST_F(MediaServiceTest, CountsThePublishersFramesTheRoomCannotUse) {
+  const auto video = test::encodeVideo(320, 180, 30, 10, 30);
+  auto pub = publish("math");
+  pub->onVideoConfig(*video.video_config);
+  for (const auto& f : video.frames) pub->onFrame(f);
+  pub->onFrame(video.frames.front());  // once more: going backwards on the broadcast timeline
+  ASSERT_TRUE(test::runUntil(loop, [&] {  // the summary is refreshed once a second
+    auto rooms = service->rooms();
+    return !rooms->empty() && rooms->front().dropped_frames > 0;
+  }, std::chrono::seconds(3)));
+  EXPECT_EQ(service->rooms()->front().dropped_frames, 1u);
+}
+
 TEST_F(MediaServiceTest, ShutdownEndsEveryBroadcast) {
   auto a = startBroadcast("math");
   auto b = startBroadcast("physics");
