@@ -5,10 +5,9 @@
 // Screenshots of each page at laptop and phone size go to tests/e2e/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { airclassBinary, artifactsDir, httpGet, startServer, waitFor } from './lib/server.mjs';
+import { artifactsDir, httpGet, mintToken, startServer, waitFor } from './lib/server.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -20,11 +19,7 @@ let adminToken = '';
 let studentToken = '';
 
 function mint(role, user, name, room) {
-  const args = ['token', '--role', role, '--user', user, '--name', name, '--ttl', '1h'];
-  if (room) args.push('--room', room);
-  return execFileSync(airclassBinary(), args, {
-    env: { ...process.env, AIRCLASS_AUTH_SECRET: server.secret }, encoding: 'utf8', timeout: 10000,
-  }).trim();
+  return mintToken(server, { role, user, name, room });
 }
 
 before(async () => {

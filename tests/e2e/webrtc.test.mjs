@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { artifactsDir, httpGet, sleep, startServer, waitFor } from './lib/server.mjs';
+import { artifactsDir, httpGet, mintToken, sleep, startServer, waitFor } from './lib/server.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 
 let server = null;
@@ -102,6 +102,15 @@ test('the student page plays the demo lesson over WebRTC and says so', async () 
       { timeout: 10000 });
     assert.ok(await page.evaluate(() => document.querySelector('video').currentTime > 0), 'video is not playing');
     assert.match(server.log(), /viewer connected.*room=demo/);
+    // The admin counts see one student: the page's class session and its WebRTC session carry the same id.
+    const admin = mintToken(server, { role: 'admin', user: 'admin-e2e' });
+    let demo = null;
+    await waitFor('the WebRTC player in the admin counts', async () => {
+      const res = await fetch(`${server.baseUrl}/api/v1/stats`, { headers: { Authorization: `Bearer ${admin}` } });
+      demo = (await res.json()).rooms?.find((r) => r.room === 'demo');
+      return demo?.players?.webrtc === 1 && demo?.counts?.student === 1;
+    }, { timeoutMs: 15000, intervalMs: 500 });
+    assert.equal(demo.viewers, 1, `one student, counted once: ${JSON.stringify(demo)}`);
     await page.screenshot({ path: path.join(artifactsDir, 'webrtc.png') });
   });
   // Leaving the page ends the WHEP session (its DELETE, or DTLS close_notify from the closed connection): a

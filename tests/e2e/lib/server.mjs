@@ -1,7 +1,7 @@
 // Starts the airclass binary on free loopback ports with a temporary data dir, waits until it is healthy,
 // and stops it with SIGTERM (SIGKILL after a grace period). Every server started here is also killed when the
 // test process exits, so a failing test never leaves one behind.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,15 @@ process.on('exit', () => {
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
   }
 });
+
+// A JWT for `server`, minted by the binary itself (`airclass token`), as a school's own system would.
+export function mintToken(server, { role, user, name = user, room = '', ttl = '1h' }) {
+  const args = ['token', '--role', role, '--user', user, '--name', name, '--ttl', ttl];
+  if (room) args.push('--room', room);
+  return execFileSync(airclassBinary(), args, {
+    env: { ...process.env, AIRCLASS_AUTH_SECRET: server.secret }, encoding: 'utf8', timeout: 10000,
+  }).trim();
+}
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
