@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, httpGet, mintToken, startServer, waitFor } from './lib/server.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, withDiagnostics } from './lib/browser.mjs';
 
 const PHONE = { width: 390, height: 844 };
 const LAPTOP = { width: 1280, height: 800 };
@@ -41,17 +41,6 @@ after(async () => {
   }
 });
 
-async function withDiagnostics(page, name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    fs.mkdirSync(artifactsDir, { recursive: true });
-    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`), fullPage: true }).catch(() => {});
-    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
-      `\nserver log (tail):\n${server.log().slice(-3000)}`;
-    throw err;
-  }
-}
 
 // Full-page screenshots at laptop and phone size; the page is left at laptop size.
 async function screenshots(page, name) {
@@ -79,7 +68,7 @@ let consolePage = null;
 test('the console lists the demo room live and its counts follow a student joining', async () => {
   consolePage = await browser.newPage();
   const page = consolePage;
-  await withDiagnostics(page, 'admin-console', async () => {
+  await withDiagnostics(page, server, 'admin-console', async () => {
     await page.goto(`${server.baseUrl}/admin.html?token=${adminToken}`);
     assert.ok(!page.url().includes('token='), 'the token is removed from the address bar');
     await page.locator('#rooms-body tr[data-room="demo"] .badge.live').waitFor({ timeout: 20000 });
@@ -134,7 +123,7 @@ test('the console lists the demo room live and its counts follow a student joini
 
 test('the room page shows the attendance, downloads it, and its actions are confirmed and audited', async () => {
   const page = consolePage;
-  await withDiagnostics(page, 'admin-room', async () => {
+  await withDiagnostics(page, server, 'admin-room', async () => {
     await page.click('#rooms-body tr[data-room="demo"] th a');
     await page.waitForURL(/admin_room\.html\?room=demo$/, { timeout: 10000 });
     assert.equal(await page.locator('#room-title').textContent(), 'demo');
@@ -191,7 +180,7 @@ test('the room page shows the attendance, downloads it, and its actions are conf
 
 test('a student token gets an error state, not the console', async () => {
   const page = await browser.newPage();
-  await withDiagnostics(page, 'admin-student-token', async () => {
+  await withDiagnostics(page, server, 'admin-student-token', async () => {
     await page.goto(`${server.baseUrl}/admin.html?token=${studentToken}`);
     await page.locator('#fatal').waitFor({ timeout: 15000 });
     assert.match(await page.locator('#fatal').textContent(), /not an admin/);

@@ -2,10 +2,9 @@
 // on the index page. Runs the real server binary in demo mode on free ports.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, httpGet, sleep, startServer, waitFor } from './lib/server.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, withDiagnostics } from './lib/browser.mjs';
 
 let server = null;
 let browser = null;
@@ -29,17 +28,6 @@ after(async () => {
   }
 });
 
-async function withDiagnostics(page, name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    fs.mkdirSync(artifactsDir, { recursive: true });
-    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`) }).catch(() => {});
-    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
-      `\nserver log (tail):\n${server.log().slice(-3000)}`;
-    throw err;
-  }
-}
 
 function sample(page) {
   return page.evaluate(() => {
@@ -51,7 +39,7 @@ function sample(page) {
 
 test('index page lists the live demo room with a link to the student page', async () => {
   const page = await browser.newPage();
-  await withDiagnostics(page, 'index', async () => {
+  await withDiagnostics(page, server, 'index', async () => {
     await page.goto(`${server.baseUrl}/`);
     const link = page.locator('#rooms li[data-room="demo"] a');
     await link.waitFor({ timeout: 15000 });
@@ -64,7 +52,7 @@ test('index page lists the live demo room with a link to the student page', asyn
 
 test('student page plays the demo lesson with a latency and a quality shown', async () => {
   const page = await browser.newPage();
-  await withDiagnostics(page, 'student', async () => {
+  await withDiagnostics(page, server, 'student', async () => {
     // The LL-HLS player (the page prefers WebRTC; webrtc.test.mjs covers that and the fallback).
     await page.goto(`${server.baseUrl}/student.html?room=demo&transport=hls`);
     assert.equal(await page.locator('#room-title').textContent(), 'demo');
@@ -101,7 +89,7 @@ test('student page plays the demo lesson with a latency and a quality shown', as
 
 test('student page for a room nobody broadcasts waits for the teacher', async () => {
   const page = await browser.newPage();
-  await withDiagnostics(page, 'waiting', async () => {
+  await withDiagnostics(page, server, 'waiting', async () => {
     await page.goto(`${server.baseUrl}/student.html?room=empty-room`);
     await page.waitForFunction(() => document.getElementById('state').dataset.state === 'waiting', null,
       { timeout: 15000 });

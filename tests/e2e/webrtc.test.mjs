@@ -3,10 +3,9 @@
 // says so. Runs the real server binary in demo mode on free ports.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, httpGet, mintToken, sleep, startServer, waitFor } from './lib/server.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, withDiagnostics } from './lib/browser.mjs';
 
 let server = null;
 const browsers = [];
@@ -47,17 +46,6 @@ async function openStudent(name, query, extraArgs = [], beforeGoto = async () =>
   return page;
 }
 
-async function withDiagnostics(page, name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    fs.mkdirSync(artifactsDir, { recursive: true });
-    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`) }).catch(() => {});
-    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
-      `\nserver log (tail):\n${server.log().slice(-3000)}`;
-    throw err;
-  }
-}
 
 // The inbound RTP stats of the page's latest peer connection: { video: {...}, audio: {...} }.
 function inboundStats(page) {
@@ -86,7 +74,7 @@ function transport(page) {
 test('the student page plays the demo lesson over WebRTC and says so', async () => {
   // A generous wait for WebRTC: the test machine is shared and busy; the default (4 s) is for real use.
   const page = await openStudent('webrtc', '&webrtc_timeout_ms=20000');
-  await withDiagnostics(page, 'webrtc', async () => {
+  await withDiagnostics(page, server, 'webrtc', async () => {
     await page.waitForFunction(() => document.getElementById('transport')?.dataset.transport === 'WebRTC', null,
       { timeout: 40000, polling: 250 });
     assert.equal(await page.locator('#transport').textContent(), 'WebRTC');
@@ -136,7 +124,7 @@ test('with WebRTC blocked the student page falls back to LL-HLS by itself and sa
       const sdp = (await response.text()).split('\r\n').filter((line) => !line.startsWith('a=candidate'));
       return route.fulfill({ response, body: sdp.join('\r\n') });
     }));
-  await withDiagnostics(page, 'webrtc-fallback', async () => {
+  await withDiagnostics(page, server, 'webrtc-fallback', async () => {
     await page.waitForFunction(() => document.getElementById('transport')?.dataset.transport === 'LL-HLS', null,
       { timeout: 30000, polling: 250 });
     assert.equal(await page.locator('#transport').textContent(), 'LL-HLS');

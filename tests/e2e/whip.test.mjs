@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir, httpGet, sourceDir, startServer, waitFor } from './lib/server.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, withDiagnostics } from './lib/browser.mjs';
 
 let server = null;
 let browser = null;
@@ -67,23 +67,12 @@ after(async () => {
   }
 });
 
-async function withDiagnostics(page, name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    fs.mkdirSync(artifactsDir, { recursive: true });
-    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`) }).catch(() => {});
-    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
-      `\nserver log (tail):\n${server.log().slice(-4000)}`;
-    throw err;
-  }
-}
 
 async function publishAndWatch(codec) {
   const room = `whip-${codec}`;
   const token = mintToken(server.secret, { role: 'teacher', room });
   const page = await browser.newPage();
-  await withDiagnostics(page, `whip-${codec}`, async () => {
+  await withDiagnostics(page, server, `whip-${codec}`, async () => {
     await page.goto(`${server.baseUrl}/teacher.html?room=${room}&codec=${codec}&token=${token}`);
     await page.locator('#broadcast-go-live').click();
     await page.waitForFunction(() => document.getElementById('broadcast').dataset.state === 'live',

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { sourceDir } from './server.mjs';
+import { artifactsDir, sourceDir } from './server.mjs';
 
 // playwright-core lives in web/node_modules (the only package.json of the project).
 const require = createRequire(path.join(sourceDir, 'web/package.json'));
@@ -37,4 +37,18 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+// Runs a test step on `page`; when it fails, a full-page screenshot goes to the artifacts folder and the page's
+// console and the server's log tail are added to the error.
+export async function withDiagnostics(page, server, name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    await page.screenshot({ path: path.join(artifactsDir, `${name}-failure.png`), fullPage: true }).catch(() => {});
+    err.message += `\npage console:\n${page.consoleLines.slice(-40).join('\n')}` +
+      `\nserver log (tail):\n${server.log().slice(-4000)}`;
+    throw err;
+  }
 }
