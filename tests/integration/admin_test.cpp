@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/server_process.hpp"
+#include "tests/unit/server/scripted_http_receiver.hpp"
 
 namespace airclass::test {
 namespace {
@@ -68,76 +69,6 @@ class Ws {
   int id_ = 0;
 };
 
-// Answers webhook POSTs: 500 to the first, 200 after; keeps every request.
-class HookReceiver {
- public:
-  HookReceiver() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~HookReceiver() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  struct Request {
-    std::string headers;
-    std::string body;
-    int answered = 0;
-  };
-  std::vector<Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  void run() {
-    for (;;) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string req;
-      char buf[8192];
-      size_t end = std::string::npos, length = 0;
-      for (;;) {
-        const ssize_t got = ::recv(c, buf, sizeof buf, 0);
-        if (got <= 0) break;
-        req.append(buf, static_cast<size_t>(got));
-        end = req.find("\r\n\r\n");
-        if (end == std::string::npos) continue;
-        const size_t cl = req.find("Content-Length: ");
-        length = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
-        if (req.size() >= end + 4 + length) break;
-      }
-      Request r;
-      if (end != std::string::npos) {
-        r.headers = req.substr(0, end);
-        r.body = req.substr(end + 4, length);
-      }
-      {
-        std::lock_guard lock(mutex_);
-        r.answered = requests_.empty() ? 500 : 200;
-        requests_.push_back(r);
-      }
-      const std::string answer = "HTTP/1.1 " + std::to_string(r.answered) + " X\r\nContent-Length: 0\r\n\r\n";
-      ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      ::close(c);
-    }
-  }
-  int fd_ = -1;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::vector<Request> requests_;
-  std::thread thread_;
-};
 
 std::string header(const std::string& headers, const std::string& name) {
   const size_t at = headers.find(name + ": ");
@@ -195,7 +126,7 @@ json parsePrometheus(const std::string& text) {
 }
 
 TEST(AdminBackend, CountsActionsMetricsAndWebhooks) {
-  HookReceiver hooks;
+  test::ScriptedHttpReceiver hooks({500});  // 500 to the first webhook, 200 after
   const std::string hook_secret = "hook-secret";
   ServerOptions options;
   options.demo = true;
@@ -211,7 +142,7 @@ TEST(AdminBackend, CountsActionsMetricsAndWebhooks) {
   for (const auto& r : hooks.requests()) {
     EXPECT_EQ(header(r.headers, "X-AirClass-Signature"), "sha256=" + hmacHex(hook_secret, r.body));
   }
-  EXPECT_EQ(hooks.requests()[0].answered, 500);
+  EXPECT_EQ(hooks.requests()[0].status, 500);
   EXPECT_EQ(hooks.requests()[0].body, hooks.requests()[1].body);  // the retry
   EXPECT_EQ(json::parse(hooks.requests()[1].body)["event"], "broadcast_started");
   EXPECT_EQ(json::parse(hooks.requests()[1].body)["room"], "demo");

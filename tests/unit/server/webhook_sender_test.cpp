@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "tests/unit/server/scripted_http_receiver.hpp"
 
 namespace airclass::server {
 namespace {
@@ -24,74 +25,7 @@ using namespace std::chrono_literals;
 
 // Accepts connections one at a time; answers each with the next status of `statuses` (then 200); 0 = never
 // answer (hold the connection for a second, then drop it).
-class Receiver {
- public:
-  explicit Receiver(std::vector<int> statuses) : statuses_(std::move(statuses)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 16);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~Receiver() {
-    stop_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    thread_.join();
-  }
-  int port() const { return port_; }
-  std::vector<std::string> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  void run() {
-    size_t n = 0;
-    while (!stop_) {
-      const int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string req;
-      char buf[4096];
-      for (;;) {  // headers, then Content-Length bytes
-        const ssize_t got = ::recv(c, buf, sizeof buf, 0);
-        if (got <= 0) break;
-        req.append(buf, static_cast<size_t>(got));
-        const size_t end = req.find("\r\n\r\n");
-        if (end == std::string::npos) continue;
-        const size_t cl = req.find("Content-Length: ");
-        const size_t length = cl == std::string::npos ? 0 : std::stoul(req.substr(cl + 16));
-        if (req.size() >= end + 4 + length) break;
-      }
-      {
-        std::lock_guard lock(mutex_);
-        requests_.push_back(req);
-      }
-      const int status = n < statuses_.size() ? statuses_[n] : 200;
-      ++n;
-      if (status == 0) {
-        for (int i = 0; i < 100 && !stop_; ++i) std::this_thread::sleep_for(10ms);
-      } else {
-        const std::string answer = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 0\r\n\r\n";
-        ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
-      }
-      ::close(c);
-    }
-  }
-
-  std::vector<int> statuses_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::vector<std::string> requests_;
-  std::thread thread_;
-};
+using Receiver = test::ScriptedHttpReceiver;
 
 common::Config::Webhooks settings(int port, int timeout_ms = 1000, int retries = 3) {
   return common::Config::Webhooks{"http://127.0.0.1:" + std::to_string(port) + "/hooks", "k3y", timeout_ms, retries};
@@ -144,12 +78,12 @@ TEST(WebhookSender, SignedPostRetriedAfterA500) {
   const auto requests = receiver.requests();
   ASSERT_EQ(requests.size(), 2u);  // the 500, then the retry
   for (const auto& r : requests) {
-    EXPECT_EQ(r.substr(0, 12), "POST /hooks ");
-    EXPECT_EQ(header(r, "X-AirClass-Event"), "broadcast_started");
-    EXPECT_EQ(header(r, "X-AirClass-Signature"), WebhookSender::signature("k3y", body));
-    EXPECT_EQ(r.substr(r.size() - body.size()), body);
+    EXPECT_EQ(r.raw.substr(0, 12), "POST /hooks ");
+    EXPECT_EQ(header(r.raw, "X-AirClass-Event"), "broadcast_started");
+    EXPECT_EQ(header(r.raw, "X-AirClass-Signature"), WebhookSender::signature("k3y", body));
+    EXPECT_EQ(r.raw.substr(r.raw.size() - body.size()), body);
   }
-  EXPECT_EQ(header(requests[0], "X-AirClass-Delivery"), header(requests[1], "X-AirClass-Delivery"));
+  EXPECT_EQ(header(requests[0].raw, "X-AirClass-Delivery"), header(requests[1].raw, "X-AirClass-Delivery"));
   EXPECT_EQ(sender.failed(), 0u);
 }
 
