@@ -7,7 +7,9 @@ const stream = canvas.captureStream(30);
 const pcs = {};
 let draws = 0;
 
-// Each animation frame: a moving bar (so the encoder has motion to code) and the clock on top.
+// 30 times a second: a moving bar (so the encoder has motion to code) and the clock on top. A timer, not
+// requestAnimationFrame: once the viewer page has no video playing, headless Chromium stops driving the
+// other page's animation frames (3 frames/s measured), and the joining viewers would see a starved source.
 function draw() {
   const now = performance.timeOrigin + performance.now();
   ctx.fillStyle = 'rgb(40,60,90)';
@@ -16,9 +18,8 @@ function draw() {
   ctx.fillRect((draws * 8) % canvas.width, canvas.height / 3, 60, canvas.height / 2);
   Timecode.draw(ctx, canvas.width, canvas.height, Math.round(now));
   draws++;
-  requestAnimationFrame(draw);
 }
-requestAnimationFrame(draw);
+setInterval(draw, 1000 / 30);
 
 // H.264 constrained baseline with packetization-mode=1 first (what both servers forward untouched).
 function h264First() {

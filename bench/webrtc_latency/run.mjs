@@ -185,7 +185,7 @@ try {
   const pubStats = await publisher.evaluate(() => window.publisherStats());
   say(`# WebRTC glass-to-glass latency, ${seconds} s after a 5 s warm-up; ${new Date().toISOString()}; ` +
     `${os.cpus().length} cores (${os.cpus()[0].model}); load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
-  say(`# publisher: 640x360 canvas drawn at ${r1((pubStats.draws - drawsBefore) / seconds)} frames/s (requestAnimationFrame), ` +
+  say(`# publisher: 640x360 canvas drawn at ${r1((pubStats.draws - drawsBefore) / seconds)} frames/s (a 30 Hz timer), ` +
     `captureStream(30), codec ${codec}; ${rungName} = AirClass ladder rung ${rung}`);
   for (const [server, s] of Object.entries(pubStats)) {
     if (server !== 'draws') say(`#   encoder to ${server}: ${s.frameWidth}px, ${r1(s.encodeMs)} ms encode/frame, ` +
