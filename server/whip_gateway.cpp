@@ -43,6 +43,23 @@ void WhipGateway::beginStop(uint64_t request_id, std::string room, std::string r
   });
 }
 
+void WhipGateway::beginTrickle(uint64_t request_id, std::string room, std::string resource_id,
+                               media::ingest::TrickleFragment fragment) {
+  add(request_id);
+  boost::asio::post(media_loop_, [this, request_id, room = std::move(room), id = std::move(resource_id),
+                                  fragment = std::move(fragment)] {
+    if (!ingest_) {
+      finish(request_id, room, media::ingest::TrickleResult::NoSession);
+      return;
+    }
+    try {
+      finish(request_id, room, ingest_->trickle(room, id, fragment));
+    } catch (const common::Error& e) {
+      finish(request_id, room, e);
+    }
+  });
+}
+
 void WhipGateway::finish(uint64_t request_id, const std::string& room, Outcome outcome) {
   {
     std::lock_guard lock(mutex_);

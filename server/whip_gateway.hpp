@@ -1,7 +1,8 @@
 // Carries WHIP requests from the HTTP thread to the media loop's WhipIngest and their outcomes back: the route
 // parks its request, the media loop stores the outcome here and wakes the HTTP server, the route (called again)
 // takes it. An outcome nobody takes (the client left, the deadline passed) is dropped and its session stopped.
-// begin(), beginStop(), poll() and abandon(): any thread (the HTTP thread); setIngest(): the media loop.
+// begin(), beginStop(), beginTrickle(), poll() and abandon(): any thread (the HTTP thread); setIngest(): the
+// media loop.
 #pragma once
 #include <boost/asio/io_context.hpp>
 
@@ -25,8 +26,8 @@ class WhipGateway {
   static constexpr size_t kMaxPending = 64;  // requests waiting for the media loop; more is 503
   static constexpr std::chrono::seconds kForgetAfter{60};
 
-  // The answer, the error, or (DELETE) whether the session existed.
-  using Outcome = std::variant<media::ingest::WhipAnswer, common::Error, bool>;
+  // The answer, the error, (DELETE) whether the session existed, or (PATCH) what became of the candidates.
+  using Outcome = std::variant<media::ingest::WhipAnswer, common::Error, bool, media::ingest::TrickleResult>;
   enum class State { Unknown, Pending, Ready };
 
   // `wake` (any thread) makes the HTTP server retry its parked requests.
@@ -39,6 +40,8 @@ class WhipGateway {
   // many requests are waiting.
   void begin(uint64_t request_id, media::ingest::PublishRequest request, std::string offer_sdp);
   void beginStop(uint64_t request_id, std::string room, std::string resource_id);
+  void beginTrickle(uint64_t request_id, std::string room, std::string resource_id,
+                    media::ingest::TrickleFragment fragment);
   // Unknown: no such request; Pending: not answered yet; Ready: `out` has the outcome (taken).
   State poll(uint64_t request_id, std::optional<Outcome>& out);
   // The request gives up waiting: its outcome, when it comes, is dropped (a session is stopped).

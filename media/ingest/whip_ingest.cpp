@@ -60,6 +60,16 @@ bool WhipIngest::stop(const std::string& room, const std::string& id) {
   return true;
 }
 
+TrickleResult WhipIngest::trickle(const std::string& room, const std::string& id, const TrickleFragment& fragment) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.room != room) return TrickleResult::NoSession;
+  if (!it->second.session->trickle(fragment)) {
+    common::log::warn("media", "whip", "ICE restart refused (not supported)", {{"room", room}});
+    return TrickleResult::IceRestart;
+  }
+  return TrickleResult::Added;
+}
+
 void WhipIngest::stopAll() {
   auto all = std::move(sessions_);
   sessions_.clear();

@@ -1,5 +1,6 @@
 // WHIP ingest (RFC 9725) on the media side: admits a browser (or OBS) publisher through the PublishGate and
-// runs one WhipSession (a webrtcbin) per publisher, each a resource with a random id for DELETE. The HTTP side
+// runs one WhipSession (a webrtcbin) per publisher, each a resource with a random id for DELETE and PATCH
+// (trickle ICE). The HTTP side
 // (server/whip_routes) hands requests over by posting to the media loop. Media loop only.
 #pragma once
 #include <boost/asio/io_context.hpp>
@@ -14,6 +15,7 @@
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "media/ingest/publication.hpp"
+#include "media/ingest/trickle_fragment.hpp"
 
 namespace airclass::media::ingest {
 
@@ -24,6 +26,7 @@ struct WhipAnswer {
   std::string sdp;  // the complete SDP answer
 };
 using WhipOutcome = std::variant<WhipAnswer, common::Error>;
+enum class TrickleResult { Added, NoSession, IceRestart };
 
 class WhipIngest {
  public:
@@ -40,6 +43,10 @@ class WhipIngest {
   void start(const PublishRequest& request, const std::string& offer_sdp, std::function<void(WhipOutcome)> done);
   // Ends the session `id` of `room` (DELETE). False when there is none.
   bool stop(const std::string& room, const std::string& id);
+  // Trickle ICE for the session `id` of `room` (PATCH): its candidates go to that session's ICE agent.
+  // IceRestart: the fragment has other ICE credentials than the offer (not supported; nothing changes).
+  // Throws common::Error(BadRequest) for a mid the offer does not have.
+  TrickleResult trickle(const std::string& room, const std::string& id, const TrickleFragment& fragment);
   void stopAll();
   size_t sessions() const { return sessions_.size(); }
 

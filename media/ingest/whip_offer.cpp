@@ -58,6 +58,7 @@ WhipOffer WhipOffer::check(std::string_view sdp) {
   }
 
   WhipOffer offer;
+  for (const SdpMedia& m : parsed->media) offer.sections.push_back({m.mid, m.ice_ufrag, m.ice_pwd});
   offer.video_mid = video->mid;
   for (const SdpCodec& c : video->codecs) {
     if (usableH264(c)) {

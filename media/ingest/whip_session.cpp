@@ -375,6 +375,8 @@ void WhipSession::Impl::maybeFinishAnswer(bool deadline) {
   g_object_get(webrtc, "local-description", &local, nullptr);
   std::string text;
   if (local) {
+    // RFC 8840: a Trickle ICE agent announces the "trickle" ice-option in its answers (webrtcbin does not).
+    gst_sdp_message_add_attribute(local->sdp, "ice-options", "trickle");
     gchar* sdp = gst_sdp_message_as_text(local->sdp);
     text = sdp ? sdp : "";
     g_free(sdp);
@@ -477,6 +479,42 @@ void WhipSession::start(const std::string& offer_sdp, AnswerHandler on_answer, E
     impl_->stop();
     throw;
   }
+}
+
+bool WhipSession::trickle(const TrickleFragment& fragment) {
+  const WhipOffer& offer = impl_->offer;
+  const auto indexOf = [&offer](const std::string& mid) {
+    for (size_t i = 0; i < offer.sections.size(); ++i) {
+      if (offer.sections[i].mid == mid) return i;
+    }
+    throw common::Error(common::ErrorCode::BadRequest, "trickle fragment: the offer has no m= section with a=mid:" + mid);
+  };
+  // Check everything before adding anything: a refused fragment leaves the ICE agent as it was.
+  std::vector<size_t> lines;
+  for (const TrickleFragment::Media& m : fragment.media) lines.push_back(indexOf(m.mid));
+  const auto restart = [&fragment](const WhipOffer::Section& s) {
+    return s.ice_ufrag != fragment.ice_ufrag || s.ice_pwd != fragment.ice_pwd;
+  };
+  if (lines.empty() && !offer.sections.empty() && restart(offer.sections.front())) return false;
+  for (size_t line : lines) {
+    if (restart(offer.sections[line])) return false;
+  }
+  GstElement* webrtc = impl_->webrtc;
+  if (!webrtc || impl_->stopped) return true;  // ended meanwhile: nothing to add to
+  size_t added = 0;
+  for (size_t i = 0; i < fragment.media.size(); ++i) {
+    const auto mline = static_cast<guint>(lines[i]);
+    for (const std::string& candidate : fragment.media[i].candidates) {
+      g_signal_emit_by_name(webrtc, "add-ice-candidate", mline, candidate.c_str());
+      ++added;
+    }
+    if (fragment.media[i].end_of_candidates) {
+      g_signal_emit_by_name(webrtc, "add-ice-candidate", mline, static_cast<const char*>(nullptr));
+    }
+  }
+  common::log::debug(kComponent, kTopic, "trickled candidates",
+                     {{"room", impl_->room}, {"candidates", std::to_string(added)}});
+  return true;
 }
 
 void WhipSession::stop() { impl_->stop(); }

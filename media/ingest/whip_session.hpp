@@ -4,6 +4,7 @@
 // A keyframe is asked of the publisher (PLI, or x264's own for VP8) every [transcode] keyframe_interval_s so the
 // source rendition can cut segments. webrtcbin's ICE agent (libnice) gathers host candidates on ports the
 // kernel picks: the fan-out's [webrtc] port is ICE-lite and send-only, this is a full ICE agent per teacher.
+// A trickling publisher's candidates (PATCH) are handed to that agent as they come.
 // Media loop only: GStreamer's threads post to it.
 #pragma once
 #include <boost/asio/io_context.hpp>
@@ -16,6 +17,7 @@
 #include "common/config.hpp"
 #include "common/error.hpp"
 #include "media/ingest/publication.hpp"
+#include "media/ingest/trickle_fragment.hpp"
 #include "media/ingest/whip_offer.hpp"
 
 namespace airclass::media::ingest {
@@ -38,6 +40,11 @@ class WhipSession {
   // Builds the pipeline and starts negotiating. `on_answer` runs once; `on_end` at most once, later (never
   // after stop()). Either may destroy this session only by posting (never from inside the call).
   void start(const std::string& offer_sdp, AnswerHandler on_answer, EndHandler on_end);
+  // Trickle ICE (RFC 9725 4.3.2): hands the fragment's candidates (and end-of-candidates) to webrtcbin, each at
+  // the m-line index of its a=mid in the offer. False, with nothing added, when the fragment carries other ICE
+  // credentials than the offer's (an ICE restart, not supported). Throws common::Error(BadRequest) for a mid the
+  // offer does not have. After the answer only.
+  bool trickle(const TrickleFragment& fragment);
   // Stops the pipeline and ends the publication (the room then waits out its reconnect grace window).
   // Idempotent.
   void stop();

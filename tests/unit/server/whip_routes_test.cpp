@@ -7,9 +7,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -163,14 +170,110 @@ TEST_F(WhipRoutesTest, SecondPublisherIsAConflict) {
   onLoop(loop_, [this] { EXPECT_EQ(ingest_->sessions(), 0u); });
 }
 
-TEST_F(WhipRoutesTest, UnknownResourceAndMethods) {
+TEST_F(WhipRoutesTest, DeleteOfAnUnknownResourceIs404) {
   test::HttpTestClient c(server_->port());
   EXPECT_EQ(c.request("DELETE", "/whip/math/0123456789abcdef").status, 404);  // asked of the media loop
   EXPECT_EQ(c.request("DELETE", "/whip/math").status, 404);
-  EXPECT_EQ(c.request("PATCH", "/whip/math/0123456789abcdef", "a=end-of-candidates",
-                      "Content-Type: application/trickle-ice-sdpfrag\r\n")
+}
+
+// A UDP socket on a kernel-chosen port of `ip`, standing in for a publisher's host candidate.
+class UdpListener {
+ public:
+  explicit UdpListener(const std::string& ip) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    ::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("udp socket");
+    }
+    port_ = ntohs(addr.sin_port);
+  }
+  ~UdpListener() { ::close(fd_); }
+  int port() const { return port_; }
+  // The first datagram within `timeout`, empty when none came.
+  std::string receive(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
+    char buffer[1500];
+    const ssize_t n = ::recv(fd_, buffer, sizeof(buffer), 0);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : "";
+  }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// Trickle ICE end to end below the browser: a publisher POSTs an offer without candidates, PATCHes one host
+// candidate, and the session's ICE agent (libnice in webrtcbin) sends its connectivity checks there: STUN
+// binding requests with USERNAME "<offer ufrag>:<answer ufrag>".
+TEST_F(WhipRoutesTest, PatchTricklesCandidatesToTheSessionsIceAgent) {
+  const std::string auth = "Authorization: Bearer " + token(common::Role::Teacher, "math") + "\r\n";
+  const std::string offer = chromiumOffer();  // no a=candidate lines
+  auto created = post("math", offer, auth + "Content-Type: application/sdp\r\n");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location = created.headers["location"];
+  ASSERT_EQ(location.rfind("/whip/math/", 0), 0u) << location;
+  const std::string id = location.substr(std::string("/whip/math/").size());
+  EXPECT_EQ(created.headers["etag"], "\"" + id + "\"");
+  EXPECT_NE(created.body.find("a=candidate:"), std::string::npos) << created.body;  // ours, gathered before
+  EXPECT_NE(created.body.find("a=ice-options:trickle"), std::string::npos) << created.body;
+
+  // The publisher's candidate on an address the server gathered on (libnice leaves loopback out).
+  std::smatch host;
+  ASSERT_TRUE(std::regex_search(created.body, host, std::regex(R"(a=candidate:\S+ 1 UDP \d+ (\d+\.\d+\.\d+\.\d+) )")));
+  UdpListener publisher(host[1]);
+  const std::string sdpfrag = "Content-Type: application/trickle-ice-sdpfrag\r\n";
+  const std::string creds = "a=ice-ufrag:wiYw\r\na=ice-pwd:wJPgsNYI3gogb9+754ShecJd\r\n";
+  const std::string video = "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n";
+  const std::string candidate =
+      "a=candidate:1 1 udp 2122260223 " + host[1].str() + " " + std::to_string(publisher.port()) + " typ host\r\n";
+  test::HttpTestClient c(server_->port());
+  const auto patch = [&](const std::string& path, const std::string& body, const std::string& headers) {
+    return c.request("PATCH", path, body, headers);
+  };
+
+  // Refusals first: none of them may add the candidate.
+  auto r = patch(location, creds + video + candidate, sdpfrag);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers["www-authenticate"], "Bearer");
+  EXPECT_EQ(patch(location, creds + video + candidate,
+                  sdpfrag + "Authorization: Bearer " + token(common::Role::Student, "math") + "\r\n")
                 .status,
-            405);
+            403);
+  EXPECT_EQ(patch(location, creds + video + candidate, auth + "Content-Type: application/sdp\r\n").status, 415);
+  EXPECT_EQ(patch(location, video + candidate, auth + sdpfrag).status, 400);  // no credentials
+  EXPECT_EQ(patch(location, creds + "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:7\r\n" + candidate, auth + sdpfrag)
+                .status,
+            400);  // no such mid in the offer
+  EXPECT_EQ(patch(location, creds + video + candidate, auth + sdpfrag + "If-Match: \"0123\"\r\n").status, 412);
+  // Other credentials: an ICE restart, which we do not support (RFC 9725 4.3.1: 422).
+  r = patch(location, "a=ice-ufrag:rest\r\na=ice-pwd:0123456789abcdefghijklmn\r\n" + video + candidate,
+            auth + sdpfrag + "If-Match: *\r\n");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(patch("/whip/math/0123456789abcdef", creds + video + candidate, auth + sdpfrag).status, 404);
+  const std::string art = "Authorization: Bearer " + token(common::Role::Teacher, "art") + "\r\n";
+  EXPECT_EQ(patch("/whip/art/" + id, creds + video + candidate, art + sdpfrag).status, 404);  // not art's
+  EXPECT_EQ(publisher.receive(std::chrono::milliseconds(500)), "") << "a refused PATCH reached the ICE agent";
+
+  r = patch(location, creds + video + candidate, auth + sdpfrag + "If-Match: \"" + id + "\"\r\n");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.headers.count("etag"), 0u);  // RFC 9725 4.3.2: none on a plain trickle
+  const std::string check = publisher.receive(std::chrono::seconds(10));
+  ASSERT_GE(check.size(), 20u) << "no connectivity check reached the trickled candidate";
+  EXPECT_EQ(static_cast<unsigned char>(check[0]), 0x00);  // STUN binding request
+  EXPECT_EQ(static_cast<unsigned char>(check[1]), 0x01);
+  EXPECT_EQ(check.substr(4, 4), std::string("\x21\x12\xa4\x42"));  // magic cookie
+  EXPECT_NE(check.find("wiYw:"), std::string::npos);
+  // Nobody answers the checks: the session fails after libnice's retransmissions, seconds from now.
+  EXPECT_EQ(patch(location, creds + "a=end-of-candidates\r\n" + video, auth + sdpfrag).status, 204);
+
+  EXPECT_EQ(c.request("DELETE", location).status, 200);
+  EXPECT_EQ(patch(location, creds + video + candidate, auth + sdpfrag).status, 404);
 }
 
 }  // namespace

@@ -98,6 +98,22 @@ TEST(WhipOffer, ChromiumOfferWithoutH264FallsBackToVp8) {
   EXPECT_EQ(o.video_payload, 96);
 }
 
+TEST(WhipOffer, KeepsEverySectionsMidAndIceCredentialsForTrickledCandidates) {
+  // Chromium's offer as a trickling client POSTs it: no a=candidate line (they come later, by PATCH).
+  const std::string sdp = chromiumOffer();
+  ASSERT_EQ(sdp.find("a=candidate:"), std::string::npos);
+  const WhipOffer o = WhipOffer::check(sdp);
+  ASSERT_EQ(o.sections.size(), 2u);
+  EXPECT_EQ(o.sections[0].mid, "0");
+  EXPECT_EQ(o.sections[0].ice_ufrag, "wiYw");
+  EXPECT_EQ(o.sections[0].ice_pwd, "wJPgsNYI3gogb9+754ShecJd");
+  EXPECT_EQ(o.sections[1].mid, "1");
+  // With candidates in it (a client that gathered first), the same.
+  std::string gathered = sdp;
+  gathered.insert(gathered.find("a=mid:0"), "a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n");
+  EXPECT_EQ(WhipOffer::check(gathered).sections.size(), 2u);
+}
+
 TEST(WhipOffer, PrefersH264OverVp8WhateverTheOrder) {
   const WhipOffer o = WhipOffer::check(offer({{96, "VP8/90000", ""},
                                               {100, "H264/90000", "packetization-mode=1;profile-level-id=64001f"}}));
