@@ -1,7 +1,8 @@
 // Browser test: a teacher publishes from Chromium (fake camera and microphone) over WHIP from the teacher page's
 // broadcast panel, once with H.264 and once with VP8; the class then plays over HLS (the master playlist appears,
-// ffprobe decodes video frames from it), the rooms API says "whip", and Stop ends the publish. Also the WHIP
-// refusals a client can meet (401, 403, 404, 405, 409, 415, 400) against the same real server.
+// ffprobe decodes video frames from it), the rooms API says "whip", and Stop ends the publish. A trickling
+// client (offer POSTed at once, candidates PATCHed as they come, RFC 9725 4.3.2) publishes too. Also the WHIP
+// refusals a client can meet (401, 403, 404, 409, 412, 415, 400) against the same real server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -27,8 +28,8 @@ function mintToken(secret, { role, room, sub = 'u-' + role, name = role }) {
 const chromiumOffer = fs.readFileSync(
   path.join(sourceDir, 'tests/unit/media/webrtc/vectors/chromium_whip_offer.sdp'), 'utf8');
 
-function whip(method, urlPath, { token, type = 'application/sdp', body } = {}) {
-  const headers = {};
+function whip(method, urlPath, { token, type = 'application/sdp', body, extra = {} } = {}) {
+  const headers = { ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = type;
   return fetch(server.baseUrl + urlPath, { method, headers, body, signal: AbortSignal.timeout(15000) });
@@ -119,7 +120,130 @@ test('a teacher publishes VP8 (transcoded to H.264) and HLS plays it', async () 
   await publishAndWatch('vp8');
 });
 
-test('WHIP refusals: 401, 403, 404, 405, 415, 400', async () => {
+// The page side of a trickling WHIP client: the offer is POSTed the moment it exists, with no candidate, and each
+// candidate is PATCHed (application/trickle-ice-sdpfrag) as icecandidate fires, then end-of-candidates; those
+// gathered before the 201 wait for it. To make the PATCHes the only way in, the server's candidates are also
+// taken out of the answer: Chromium cannot reach the server, so the server's ICE agent must reach Chromium's
+// trickled candidates (Chromium then learns the server's address from those checks). window.whipTrickle holds
+// the PATCH statuses and the connection state.
+async function trickleClient({ room, token }) {
+  const state = { patches: [], candidates: 0, sdpfrag: [] };
+  window.whipTrickle = state;
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  state.pc = pc;
+  const video = pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] });
+  const h264 = RTCRtpSender.getCapabilities('video').codecs.filter((c) => /h264/i.test(c.mimeType));
+  if (h264.length) video.setCodecPreferences(h264);
+  pc.addTransceiver(stream.getAudioTracks()[0], { direction: 'sendonly', streams: [stream] });
+
+  let resource = null;
+  let etag = null;
+  let ready = false;  // the PATCHes may start (the test says when)
+  const queue = [];
+  let sending = Promise.resolve();
+  const fragmentFor = (candidate) => {
+    const sdp = pc.localDescription.sdp;
+    const ufrag = /^a=ice-ufrag:(.*)\r$/m.exec(sdp)[1];
+    const pwd = /^a=ice-pwd:(.*)\r$/m.exec(sdp)[1];
+    // The m= line of the candidate's section (with max-bundle: the first one), as RFC 8840 asks.
+    const sections = sdp.split(/^(?=m=)/m).slice(1);
+    const mid = candidate ? candidate.sdpMid : /^a=mid:(.*)\r$/m.exec(sections[0])[1];
+    const section = sections.find((m) => m.includes(`\r\na=mid:${mid}\r\n`));
+    const mline = section.slice(0, section.indexOf('\r\n'));
+    return `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\n${mline}\r\na=mid:${mid}\r\n` +
+      (candidate ? `a=${candidate.candidate}\r\n` : 'a=end-of-candidates\r\n');
+  };
+  const flush = () => {
+    if (!resource || !ready) return;
+    while (queue.length) {
+      const body = fragmentFor(queue.shift());
+      state.sdpfrag.push(body);
+      sending = sending.then(async () => {
+        const headers = { 'Content-Type': 'application/trickle-ice-sdpfrag', Authorization: `Bearer ${token}` };
+        if (etag) headers['If-Match'] = etag;
+        const res = await fetch(resource, { method: 'PATCH', headers, body });
+        state.patches.push(res.status);
+      });
+    }
+  };
+  pc.addEventListener('icecandidate', (event) => {
+    if (event.candidate && !event.candidate.candidate) return;  // Chromium's empty end-of-generation marker
+    if (event.candidate) state.candidates++;
+    queue.push(event.candidate);  // null: end-of-candidates
+    flush();
+  });
+  pc.addEventListener('connectionstatechange', () => { state.connection = pc.connectionState; });
+
+  await pc.setLocalDescription(await pc.createOffer());
+  const offer = pc.localDescription.sdp.replace(/^a=(candidate|end-of-candidates).*\r\n/gm, '');
+  const res = await fetch(`/whip/${room}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` }, body: offer,
+  });
+  const answer = await res.text();
+  resource = new URL(res.headers.get('Location'), location.href).href;
+  etag = res.headers.get('ETag');
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.replace(/^a=candidate:.*\r\n/gm, '') });
+  state.startPatching = () => { ready = true; flush(); };
+  return {
+    status: res.status, etag, offerCandidates: (offer.match(/^a=candidate:/gm) || []).length,
+    answerCandidates: (answer.match(/^a=candidate:/gm) || []).length,
+    answerTrickle: /^a=ice-options:.*trickle/m.test(answer), resource,
+  };
+}
+
+test('a trickling WHIP client (candidates only by PATCH) publishes and HLS plays it', async () => {
+  const room = 'whip-trickle';
+  const token = mintToken(server.secret, { role: 'teacher', room });
+  const page = await browser.newPage();
+  await withDiagnostics(page, server, 'whip-trickle', async () => {
+    await page.goto(`${server.baseUrl}/healthz`);
+    const posted = await page.evaluate(trickleClient, { room, token });
+    assert.equal(posted.status, 201);
+    assert.equal(posted.offerCandidates, 0);
+    assert.ok(posted.answerCandidates > 0, 'the answer carries the server candidates, gathered before it');
+    assert.ok(posted.answerTrickle, 'the answer says a=ice-options:trickle');
+    assert.match(posted.etag || '', /^"[0-9a-f]+"$/);
+
+    // Without the PATCHes neither side knows a candidate of the other: no connection.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.notEqual(await page.evaluate(() => window.whipTrickle.pc.connectionState), 'connected');
+
+    await page.evaluate(() => window.whipTrickle.startPatching());
+    await page.waitForFunction(() => window.whipTrickle.connection === 'connected', null, { timeout: 20000 });
+    const sent = await page.evaluate(() => ({ patches: window.whipTrickle.patches,
+      candidates: window.whipTrickle.candidates, sdpfrag: window.whipTrickle.sdpfrag }));
+    assert.ok(sent.candidates > 0, 'Chromium gathered candidates');
+    assert.ok(sent.patches.length > 0 && sent.patches.every((s) => s === 204),
+      `PATCH statuses ${JSON.stringify(sent.patches)} for\n${sent.sdpfrag.join('\n')}`);
+
+    const master = `${server.baseUrl}/hls/${room}/index.m3u8`;
+    await waitFor('the master playlist', async () => {
+      const res = await httpGet(master, { timeoutMs: 3000 });
+      return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
+    }, { timeoutMs: 30000, intervalMs: 500 });
+    assert.equal((await roomInfo(room)).protocol, 'whip');
+    const probed = await waitFor('ffprobe decoding video from HLS', async () => {
+      const s = await ffprobeFrames(master);
+      return s && Number(s.nb_read_frames) > 0 ? s : null;
+    }, { timeoutMs: 45000, intervalMs: 1000 });
+    assert.equal(probed.codec_name, 'h264');
+
+    // An ICE restart (new credentials) is refused with 422 and leaves the session as it was.
+    const restart = await whip('PATCH', new URL(posted.resource).pathname, {
+      token, type: 'application/trickle-ice-sdpfrag',
+      body: 'a=ice-ufrag:next\r\na=ice-pwd:0123456789abcdefghijklmn\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n',
+    });
+    assert.equal(restart.status, 422);
+    assert.equal(await page.evaluate(() => window.whipTrickle.pc.connectionState), 'connected');
+
+    assert.equal((await whip('DELETE', new URL(posted.resource).pathname)).status, 200);
+    await page.evaluate(() => window.whipTrickle.pc.close());
+  });
+  await page.close();
+});
+
+test('WHIP refusals: 401, 403, 404, 412, 415, 400', async () => {
   const room = 'whip-errors';
   const teacher = mintToken(server.secret, { role: 'teacher', room });
   const student = mintToken(server.secret, { role: 'student', room });
@@ -137,8 +261,16 @@ test('WHIP refusals: 401, 403, 404, 405, 415, 400', async () => {
   assert.equal((await whip('POST', `/whip/${room}`, { token: teacher, body: vp9Only })).status, 415);
   assert.equal((await whip('POST', '/whip/bad%20room', { token: teacher, body: chromiumOffer })).status, 404);
   assert.equal((await whip('DELETE', `/whip/${room}/0123456789abcdef`, { token: teacher })).status, 404);
-  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { token: teacher, body: 'a=end-of-candidates' }))
-    .status, 405);
+  const sdpfrag = 'a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijklmn\r\na=end-of-candidates\r\n';
+  const trickle = { token: teacher, type: 'application/trickle-ice-sdpfrag', body: sdpfrag };
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, trickle)).status, 404);
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { ...trickle, token: undefined })).status, 401);
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { ...trickle, token: student })).status, 403);
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { ...trickle, type: 'application/sdp' }))
+    .status, 415);
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { ...trickle, body: 'nonsense' })).status, 400);
+  assert.equal((await whip('PATCH', `/whip/${room}/0123456789abcdef`, { ...trickle, extra: { 'If-Match': '"0a"' } }))
+    .status, 412);
   // Nothing of this started a broadcast.
   assert.equal(await roomInfo(room), null);
 });
