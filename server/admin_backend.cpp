@@ -59,7 +59,8 @@ void AdminBackend::tick() {
   renditions_.sample(unixMs());
   const auto rooms = sources_.rooms ? sources_.rooms() : nullptr;
   const auto webrtc = sources_.webrtc ? sources_.webrtc() : nullptr;
-  signaling_.setMediaFeed(buildMediaFeed(rooms.get(), hls_viewers_.viewers(now), webrtc.get(), renditions_.health()));
+  signaling_.setMediaFeed(std::make_shared<const signaling::MediaFeed>(
+      buildMediaFeed(rooms.get(), hls_viewers_.viewers(now), webrtc.get(), renditions_.health())));
 }
 
 std::string AdminBackend::metrics() const {

@@ -5,7 +5,7 @@
 namespace airclass::server {
 
 signaling::MediaFeed buildMediaFeed(const media::RoomList* rooms,
-                                    const std::map<std::string, std::vector<std::string>>& hls_viewers,
+                                    std::map<std::string, std::vector<std::string>> hls_viewers,
                                     const media::webrtc::FanoutSnapshot* webrtc,
                                     const std::map<std::pair<std::string, std::string>, RenditionMonitor::Health>&
                                         renditions) {
@@ -36,7 +36,7 @@ signaling::MediaFeed buildMediaFeed(const media::RoomList* rooms,
       }
     }
   }
-  for (const auto& [room, ids] : hls_viewers) entry(room).hls = ids;
+  for (auto& [room, ids] : hls_viewers) entry(room).hls = std::move(ids);  // taken, not copied
   if (webrtc) {
     for (const media::webrtc::ViewerStats& v : webrtc->viewers) entry(v.room).webrtc.push_back(v.viewer_id);
   }

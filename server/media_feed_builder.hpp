@@ -14,7 +14,7 @@
 namespace airclass::server {
 
 signaling::MediaFeed buildMediaFeed(const media::RoomList* rooms,
-                                    const std::map<std::string, std::vector<std::string>>& hls_viewers,
+                                    std::map<std::string, std::vector<std::string>> hls_viewers,
                                     const media::webrtc::FanoutSnapshot* webrtc,
                                     const std::map<std::pair<std::string, std::string>, RenditionMonitor::Health>&
                                         renditions);

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <unordered_map>
 
 #include "common/error.hpp"
 #include "signaling/signaling_store.hpp"
@@ -37,34 +36,43 @@ void appendString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void appendNum(std::string& out, int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+void appendNum(std::string& out, double v) { appendNum(out, static_cast<int64_t>(std::llround(v))); }
+void appendTenths(std::string& out, double v) {  // one decimal: stable between ticks
+  const int64_t t = std::llround(v * 10);
+  appendNum(out, t / 10);
+  out += '.';
+  appendNum(out, static_cast<int64_t>(std::abs(t % 10)));
+}
+void appendBool(std::string& out, bool v) { out += v ? "true" : "false"; }
+
 std::string str(std::string_view s) {
   std::string out;
   appendString(out, s);
   return out;
 }
 
-std::string num(int64_t v) { return std::to_string(v); }
-std::string num(double v) { return std::to_string(std::llround(v)); }
-std::string tenths(double v) {  // one decimal: stable between ticks
-  const int64_t t = std::llround(v * 10);
-  return std::to_string(t / 10) + "." + std::to_string(std::abs(t % 10));
-}
-
-std::string countsJson(const protocol::Counts& c) {
-  return "{\"teacher\":" + num(int64_t{c.teachers}) + ",\"student\":" + num(int64_t{c.students}) +
-         ",\"admin\":" + num(int64_t{c.admins}) + ",\"total\":" + num(int64_t{c.total()}) + "}";
+std::string num(int64_t v) {
+  std::string out;
+  appendNum(out, v);
+  return out;
 }
 
 const std::vector<std::string_view> kNoStudents;
 const std::vector<std::string> kNoPlayers;
+const std::vector<MediaFeed::Rendition> kNoRenditions;
 
 }  // namespace
 
 AdminStats::AdminStats(SignalingStore& store) : store_(store) {}
 
-void AdminStats::setMediaFeed(MediaFeed feed) { feed_ = std::move(feed); }
+void AdminStats::setMediaFeed(std::shared_ptr<const MediaFeed> feed) { feed_ = std::move(feed); }
 
-std::string AdminStats::encodeIngest(RoomState& state, const MediaFeed::Room& m, int64_t now) const {
+void AdminStats::encodeIngest(RoomState& state, const MediaFeed::Room& m, int64_t now) {
   // Hysteresis: the bitrate moves in every sample; events refresh it on a 10% move or every 10 s.
   const double kbps = m.bitrate_kbps;
   const bool refresh = state.reported_kbps < 0 || now - state.reported_kbps_ms >= kBitrateRefreshMs ||
@@ -73,94 +81,159 @@ std::string AdminStats::encodeIngest(RoomState& state, const MediaFeed::Room& m,
     state.reported_kbps = kbps;
     state.reported_kbps_ms = now;
   }
-  return "{\"protocol\":" + str(m.protocol) + ",\"bitrate_kbps\":" + num(state.reported_kbps) +
-         ",\"fps\":" + num(m.fps) + ",\"dropped_frames\":" + num(static_cast<int64_t>(m.dropped_frames)) + "}";
+  field_ += "{\"protocol\":";
+  appendString(field_, m.protocol);
+  field_ += ",\"bitrate_kbps\":";
+  appendNum(field_, state.reported_kbps);
+  field_ += ",\"fps\":";
+  appendNum(field_, m.fps);
+  field_ += ",\"dropped_frames\":";
+  appendNum(field_, static_cast<int64_t>(m.dropped_frames));
+  field_ += '}';
+}
+
+void AdminStats::collect(const std::vector<MemberRoom>& members) {
+  entries_.clear();
+  for (const MemberRoom& m : members) entries_.push_back(Entry{m.room, &m, nullptr});
+  if (feed_) {
+    for (const MediaFeed::Room& f : feed_->rooms) {
+      if (f.broadcast || !f.webrtc.empty() || !f.hls.empty()) entries_.push_back(Entry{f.room, nullptr, &f});
+    }
+  }
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.room < b.room; });
+  size_t out = 0;  // one entry per room name: signaling's side and media's side merged
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (out > 0 && entries_[out - 1].room == entries_[i].room) {
+      Entry& e = entries_[out - 1];
+      if (entries_[i].member) e.member = entries_[i].member;
+      if (entries_[i].media) e.media = entries_[i].media;
+    } else {
+      entries_[out++] = entries_[i];
+    }
+  }
+  entries_.resize(out);
+}
+
+void AdminStats::setField(RoomState& state, Field field, bool& patched) {
+  std::string& value = state.fields[static_cast<size_t>(field)];
+  if (field != kRoom && value == field_) return;
+  const bool was_present = !value.empty();
+  value.assign(field_);  // keeps its capacity: no allocation from the second tick on
+  if (value.empty() && !was_present) return;
+  changed_ += field == kRoom ? "{\"" : ",\"";
+  changed_ += kKeys[field];
+  changed_ += "\":";
+  changed_ += value.empty() ? std::string_view("null") : std::string_view(value);  // null: the field went away
+  patched = patched || field != kRoom;
+}
+
+bool AdminStats::encodeRoom(const Entry& e, RoomState& state, int64_t now) {
+  const size_t start = changed_.size();
+  if (start > 0) changed_ += ',';
+  bool patched = false;
+  auto set = [&](Field field, auto&& encode) {
+    field_.clear();
+    encode();
+    setField(state, field, patched);
+  };
+  const MediaFeed::Room* m = e.media;
+  const protocol::Counts counts = e.member ? e.member->counts : protocol::Counts{};
+  const bool live = m ? m->live : (e.member && e.member->live);
+  const Audience::Peak peak = audience_.sessionPeak(e.room);
+  set(kRoom, [&] { appendString(field_, e.room); });
+  set(kTitle, [&] { appendString(field_, e.room); });
+  set(kTeacher, [&] { appendString(field_, m ? std::string_view(m->teacher) : ""); });
+  set(kLive, [&] { appendBool(field_, live); });
+  set(kStartedMs, [&] { appendNum(field_, m ? m->started_ms : int64_t{0}); });
+  set(kSessionId, [&] { appendNum(field_, static_cast<int64_t>(e.member ? e.member->session_id : 0)); });
+  set(kCounts, [&] {
+    field_ += "{\"teacher\":";
+    appendNum(field_, int64_t{counts.teachers});
+    field_ += ",\"student\":";
+    appendNum(field_, int64_t{counts.students});
+    field_ += ",\"admin\":";
+    appendNum(field_, int64_t{counts.admins});
+    field_ += ",\"total\":";
+    appendNum(field_, int64_t{counts.total()});
+    field_ += '}';
+  });
+  set(kPlayers, [&] {
+    field_ += "{\"webrtc\":";
+    appendNum(field_, static_cast<int64_t>(m ? m->webrtc.size() : 0));
+    field_ += ",\"hls\":";
+    appendNum(field_, static_cast<int64_t>(m ? m->hls.size() : 0));
+    field_ += '}';
+  });
+  set(kViewers, [&] { appendNum(field_, int64_t{e.viewers}); });
+  set(kPeak, [&] { appendNum(field_, int64_t{peak.viewers}); });
+  set(kPeakMs, [&] { appendNum(field_, peak.at_ms); });
+  set(kIngest, [&] {
+    if (m && m->broadcast) encodeIngest(state, *m, now);
+  });
+  set(kRenditions, [&] {
+    field_ += '[';
+    for (const auto& r : m ? m->renditions : kNoRenditions) {
+      if (field_.size() > 1) field_ += ',';
+      field_ += "{\"name\":";
+      appendString(field_, r.name);
+      field_ += ",\"width\":";
+      appendNum(field_, int64_t{r.width});
+      field_ += ",\"height\":";
+      appendNum(field_, int64_t{r.height});
+      field_ += ",\"fps\":";
+      appendNum(field_, r.fps);
+      field_ += ",\"realtime\":";
+      appendTenths(field_, r.realtime);
+      field_ += ",\"healthy\":";
+      appendBool(field_, r.healthy);
+      field_ += '}';
+    }
+    field_ += ']';
+  });
+  set(kQnaOpen, [&] { appendBool(field_, !e.member || e.member->qna_open); });
+  if (patched) {
+    changed_ += '}';
+  } else {  // nothing but the room name: the room stays out of the delta
+    changed_.resize(start);
+  }
+  return live;
 }
 
 FramePtr AdminStats::tick(int64_t now, const std::vector<MemberRoom>& members) {
   time_ms_ = now;
-  // Every room either side knows, by name.
-  struct Entry {
-    const MemberRoom* member = nullptr;
-    const MediaFeed::Room* media = nullptr;
-    int viewers = 0;
-  };
-  std::map<std::string_view, Entry> entries;
-  for (const MemberRoom& m : members) entries[m.room].member = &m;
-  for (const MediaFeed::Room& f : feed_.rooms) {
-    if (f.broadcast || !f.webrtc.empty() || !f.hls.empty()) entries[f.room].media = &f;
-  }
+  ++ticks_;
+  collect(members);
 
-  std::vector<Audience::RoomInput> inputs;
-  inputs.reserve(entries.size());
-  for (auto& [name, e] : entries) {
-    e.viewers = Audience::countDistinct(e.member ? e.member->students : kNoStudents,
-                                        e.media ? e.media->webrtc : kNoPlayers, e.media ? e.media->hls : kNoPlayers,
-                                        e.member ? e.member->staff : kNoStudents);
-    inputs.push_back(Audience::RoomInput{std::string(name), e.member ? e.member->session_id : 0, e.viewers});
+  inputs_.clear();
+  for (Entry& e : entries_) {
+    const MediaFeed::Room* m = e.media;
+    e.viewers = counter_.count(e.member ? e.member->students : kNoStudents, m ? m->webrtc : kNoPlayers,
+                               m ? m->hls : kNoPlayers, e.member ? e.member->staff : kNoStudents);
+    inputs_.push_back(Audience::RoomInput{e.room, e.member ? e.member->session_id : 0, e.viewers});
   }
-  audience_.record(now, inputs);
+  audience_.record(now, inputs_);
   if (auto minutes = audience_.takeMinutes(); !minutes.empty()) store_.insertViewerSamples(std::move(minutes));
 
   // Encode each room's fields; the delta carries the rooms and fields that differ from the last tick.
-  std::string changed;
-  std::map<std::string, RoomState, std::less<>> next;
-  numbers_.clear();
-  numbers_.reserve(entries.size());
+  changed_.clear();
+  numbers_.resize(entries_.size());
   totals_ = Totals{};
-  for (auto& [name, e] : entries) {
-    auto old = rooms_.find(name);
-    RoomState state = old == rooms_.end() ? RoomState{} : std::move(old->second);
-    std::array<std::string, kFieldCount> before = old == rooms_.end() ? std::array<std::string, kFieldCount>{}
-                                                                      : state.fields;
-    const MediaFeed::Room* m = e.media;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    auto it = rooms_.find(e.room);
+    if (it == rooms_.end()) it = rooms_.emplace(std::string(e.room), RoomState{}).first;
+    it->second.ticked = ticks_;
+    const bool live = encodeRoom(e, it->second, now);
+
     const protocol::Counts counts = e.member ? e.member->counts : protocol::Counts{};
-    const int webrtc = m ? static_cast<int>(m->webrtc.size()) : 0;
-    const int hls = m ? static_cast<int>(m->hls.size()) : 0;
-    const bool live = m ? m->live : (e.member && e.member->live);
-    const Audience::Peak peak = audience_.sessionPeak(name);
-    auto& f = state.fields;
-    f[kRoom] = str(name);
-    f[kTitle] = f[kRoom];
-    f[kTeacher] = str(m ? m->teacher : "");
-    f[kLive] = live ? "true" : "false";
-    f[kStartedMs] = num(m ? m->started_ms : int64_t{0});
-    f[kSessionId] = num(static_cast<int64_t>(e.member ? e.member->session_id : 0));
-    f[kCounts] = countsJson(counts);
-    f[kPlayers] = "{\"webrtc\":" + num(int64_t{webrtc}) + ",\"hls\":" + num(int64_t{hls}) + "}";
-    f[kViewers] = num(int64_t{e.viewers});
-    f[kPeak] = num(int64_t{peak.viewers});
-    f[kPeakMs] = num(peak.at_ms);
-    f[kIngest] = m && m->broadcast ? encodeIngest(state, *m, now) : "";
-    std::string renditions = "[";
-    if (m) {
-      for (const auto& r : m->renditions) {
-        if (renditions.size() > 1) renditions += ',';
-        renditions += "{\"name\":" + str(r.name) + ",\"width\":" + num(int64_t{r.width}) +
-                      ",\"height\":" + num(int64_t{r.height}) + ",\"fps\":" + num(r.fps) +
-                      ",\"realtime\":" + tenths(r.realtime) +
-                      ",\"healthy\":" + (r.healthy ? "true" : "false") + "}";
-      }
-    }
-    f[kRenditions] = renditions + "]";
-    f[kQnaOpen] = !e.member || e.member->qna_open ? "true" : "false";
-
-    std::string patch;
-    for (int i = 0; i < kFieldCount; ++i) {
-      if (i != kRoom && f[static_cast<size_t>(i)] == before[static_cast<size_t>(i)]) continue;
-      if (f[static_cast<size_t>(i)].empty()) continue;
-      patch += patch.empty() ? "{" : ",";
-      patch += '"';
-      patch += kKeys[i];
-      patch += "\":";
-      patch += f[static_cast<size_t>(i)];
-    }
-    if (patch.find(',') != std::string::npos) {  // more than the room name
-      if (!changed.empty()) changed += ',';
-      changed += patch + "}";
-    }
-
-    numbers_.push_back(RoomNumbers{std::string(name), counts, webrtc, hls, e.viewers});
+    const int webrtc = e.media ? static_cast<int>(e.media->webrtc.size()) : 0;
+    const int hls = e.media ? static_cast<int>(e.media->hls.size()) : 0;
+    RoomNumbers& n = numbers_[i];
+    n.room.assign(e.room);
+    n.counts = counts;
+    n.webrtc = webrtc;
+    n.hls = hls;
+    n.viewers = e.viewers;
     totals_.viewers += e.viewers;
     totals_.webrtc += webrtc;
     totals_.hls += hls;
@@ -169,17 +242,29 @@ FramePtr AdminStats::tick(int64_t now, const std::vector<MemberRoom>& members) {
     totals_.counts.teachers += counts.teachers;
     totals_.counts.students += counts.students;
     totals_.counts.admins += counts.admins;
-    if (old != rooms_.end()) rooms_.erase(old);
-    next.emplace(std::string(name), std::move(state));
   }
   std::string removed;
-  for (const auto& [name, state] : rooms_) {
+  for (auto it = rooms_.begin(); it != rooms_.end();) {
+    if (it->second.ticked == ticks_) {
+      ++it;
+      continue;
+    }
     if (!removed.empty()) removed += ',';
-    appendString(removed, name);
+    appendString(removed, it->first);
+    it = rooms_.erase(it);
   }
-  rooms_.swap(next);
-  return Frame::make("{\"v\":1,\"type\":\"stats\",\"full\":false,\"time_ms\":" + num(now) + ",\"rooms\":[" + changed +
-                     "],\"removed\":[" + removed + "],\"totals\":" + totalsJson() + "}");
+  std::string out;
+  out.reserve(changed_.size() + removed.size() + 512);
+  out += "{\"v\":1,\"type\":\"stats\",\"full\":false,\"time_ms\":";
+  appendNum(out, now);
+  out += ",\"rooms\":[";
+  out += changed_;
+  out += "],\"removed\":[";
+  out += removed;
+  out += "],\"totals\":";
+  out += totalsJson();
+  out += '}';
+  return Frame::make(out);
 }
 
 std::string AdminStats::totalsJson() const {

@@ -1,7 +1,5 @@
 #include "signaling/audience.hpp"
 
-#include <unordered_set>
-
 namespace airclass::signaling {
 namespace {
 
@@ -9,21 +7,6 @@ constexpr int64_t kMinuteMs = 60'000;
 constexpr int64_t kDayMs = 86'400'000;
 
 }  // namespace
-
-int Audience::countDistinct(const std::vector<std::string_view>& students, const std::vector<std::string>& webrtc,
-                            const std::vector<std::string>& hls, const std::vector<std::string_view>& staff) {
-  if (webrtc.empty() && hls.empty()) {
-    std::unordered_set<std::string_view> only(students.begin(), students.end());
-    return static_cast<int>(only.size());
-  }
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(students.size() + webrtc.size() + hls.size());
-  seen.insert(students.begin(), students.end());
-  for (const auto& id : webrtc) seen.insert(id);
-  for (const auto& id : hls) seen.insert(id);
-  for (const auto id : staff) seen.erase(id);
-  return static_cast<int>(seen.size());
-}
 
 void Audience::update(const std::string& name, Series& s, int64_t now, uint64_t session_id, int viewers) {
   s.seconds.push_back(Sample{now, viewers});
@@ -53,20 +36,24 @@ void Audience::update(const std::string& name, Series& s, int64_t now, uint64_t 
 }
 
 void Audience::record(int64_t now_ms, const std::vector<RoomInput>& rooms) {
+  ++records_;
   int total = 0;
-  std::map<std::string, Series, std::less<>> next;
   for (const RoomInput& in : rooms) {
     auto it = rooms_.find(in.room);
-    Series s = it == rooms_.end() ? Series{} : std::move(it->second);
-    if (it != rooms_.end()) rooms_.erase(it);
-    update(in.room, s, now_ms, in.session_id, in.viewers);
+    if (it == rooms_.end()) it = rooms_.emplace(std::string(in.room), Series{}).first;
+    it->second.recorded = records_;
+    update(it->first, it->second, now_ms, in.session_id, in.viewers);
     total += in.viewers;
-    next.emplace(in.room, std::move(s));
   }
-  for (auto& [name, gone] : rooms_) {  // rooms no longer listed: keep their last minute
-    if (gone.minute_ms >= 0) minutes_.push_back(MinuteSample{name, gone.minute_ms, gone.minute_max});
+  for (auto it = rooms_.begin(); it != rooms_.end();) {  // rooms no longer listed: keep their last minute
+    if (it->second.recorded == records_) {
+      ++it;
+      continue;
+    }
+    const Series& gone = it->second;
+    if (gone.minute_ms >= 0) minutes_.push_back(MinuteSample{it->first, gone.minute_ms, gone.minute_max});
+    it = rooms_.erase(it);
   }
-  rooms_.swap(next);
   update("", total_, now_ms, 0, total);
 }
 

@@ -1,5 +1,4 @@
-// The honest audience count and its history: de-duplicates a room's students across signaling, WebRTC and HLS,
-// keeps each room's (and the node's) peaks per class session and per UTC day with their time, the last
+// The audience's history: keeps each room's (and the node's) peaks per class session and per UTC day with their time, the last
 // 5 minutes of per-second samples in memory (a bounded ring) and hands out per-minute samples (the highest
 // count of each minute) for the store. Pure: no I/O, time comes in. Lws service thread (owned by AdminStats).
 #pragma once
@@ -30,15 +29,10 @@ class Audience {
     int64_t at_ms = 0;
   };
   struct RoomInput {
-    std::string room;
+    std::string_view room;  // valid for the call
     uint64_t session_id = 0;  // the live class session, 0 when none (the session peak is then 0)
     int viewers = 0;
   };
-
-  // |students ∪ webrtc ∪ hls| \ staff: a person present by several means counts once; a teacher or admin
-  // watching the player is not a viewer.
-  static int countDistinct(const std::vector<std::string_view>& students, const std::vector<std::string>& webrtc,
-                           const std::vector<std::string>& hls, const std::vector<std::string_view>& staff = {});
 
   // Once a second: every room to count. Rooms missing from `rooms` are forgotten (their open minute is kept
   // for takeMinutes()); the node's total is the sum of the rooms.
@@ -62,6 +56,7 @@ class Audience {
     Peak day_peak;
     uint64_t session_id = 0;
     Peak session;
+    uint64_t recorded = 0;  // the record() call that last listed the room
   };
   void update(const std::string& name, Series& s, int64_t now_ms, uint64_t session_id, int viewers);
   const Series* find(std::string_view room) const;
@@ -69,6 +64,7 @@ class Audience {
   Series total_;
   std::map<std::string, Series, std::less<>> rooms_;
   std::vector<MinuteSample> minutes_;
+  uint64_t records_ = 0;
 };
 
 }  // namespace airclass::signaling

@@ -75,7 +75,9 @@ void SignalingService::onBroadcastEnded(const std::string& room) {
   }
 }
 
-void SignalingService::setMediaFeed(MediaFeed feed) { admin_stats_->setMediaFeed(std::move(feed)); }
+void SignalingService::setMediaFeed(std::shared_ptr<const MediaFeed> feed) {
+  admin_stats_->setMediaFeed(std::move(feed));
+}
 
 void SignalingService::setAdminHooks(AdminHooks hooks) { admin_api_->setHooks(std::move(hooks)); }
 

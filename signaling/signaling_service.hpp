@@ -46,7 +46,7 @@ class SignalingService {
   void shutdown();  // close sessions cleanly, flush the store
 
   // Admin side (lws service thread).
-  void setMediaFeed(MediaFeed feed);       // the media report, once a second
+  void setMediaFeed(std::shared_ptr<const MediaFeed> feed);  // the media report, once a second (shared, not copied)
   void setAdminHooks(AdminHooks hooks);    // media-side admin actions
   // Told when a class session ends, with its attendance (read from the store: only set it when needed).
   void setSessionEndedListener(std::function<void(const AttendanceReport&)> listener);

@@ -135,7 +135,7 @@ TEST_F(AdminTest, ViewersAreDeduplicatedAcrossSignalingWebrtcAndHls) {
   vlc.room = "bio";
   vlc.hls = {"x"};
   feed.rooms.push_back(vlc);
-  stats.setMediaFeed(feed);
+  stats.setMediaFeed(std::make_shared<const MediaFeed>(feed));
   json j = body(call("GET", "/api/v1/stats", admin));
   ASSERT_EQ(j["rooms"].size(), 2u);
   json bio = j["rooms"][0], math = j["rooms"][1];
@@ -159,18 +159,18 @@ TEST_F(AdminTest, RemovedRoomsAndBitrateHysteresisInDeltas) {
   m.broadcast = m.live = true;
   m.bitrate_kbps = 1000;
   feed.rooms = {m};
-  stats.setMediaFeed(feed);
+  stats.setMediaFeed(std::make_shared<const MediaFeed>(feed));
   second();
   EXPECT_EQ(sink.last(watcher)["rooms"][0]["ingest"]["bitrate_kbps"], 1000);
   feed.rooms[0].bitrate_kbps = 1050;  // under 10%: not worth an update
-  stats.setMediaFeed(feed);
+  stats.setMediaFeed(std::make_shared<const MediaFeed>(feed));
   second();
   EXPECT_TRUE(sink.last(watcher)["rooms"].empty());
   feed.rooms[0].bitrate_kbps = 1200;
-  stats.setMediaFeed(feed);
+  stats.setMediaFeed(std::make_shared<const MediaFeed>(feed));
   second();
   EXPECT_EQ(sink.last(watcher)["rooms"][0]["ingest"]["bitrate_kbps"], 1200);
-  stats.setMediaFeed(MediaFeed{});
+  stats.setMediaFeed(nullptr);
   second();
   EXPECT_EQ(sink.last(watcher)["removed"], json::array({"math"}));
 }

@@ -7,18 +7,6 @@ namespace {
 
 constexpr int64_t kT0 = 1'800'000'040'000;  // 40 s into a minute
 
-TEST(AudienceTest, CountsEachPersonOnceWhateverTheyUse) {
-  std::vector<std::string_view> students = {"s1", "s2", "s2"};  // s2 twice: two tabs
-  std::vector<std::string> webrtc = {"s1", "w9"};               // s1 also on WebRTC, w9 a player without a page
-  std::vector<std::string> hls = {"s2", "h7", "w9"};
-  EXPECT_EQ(Audience::countDistinct(students, webrtc, hls), 4);  // s1 s2 w9 h7
-  EXPECT_EQ(Audience::countDistinct(students, {}, {}), 2);
-  EXPECT_EQ(Audience::countDistinct({}, {}, {"a", "a"}), 1);
-  EXPECT_EQ(Audience::countDistinct({}, {}, {}), 0);
-  // A teacher or admin watching the player is not a viewer.
-  EXPECT_EQ(Audience::countDistinct(students, webrtc, hls, {"w9", "nobody"}), 3);  // s1 s2 h7
-}
-
 TEST(AudienceTest, SessionPeakWithItsTimeResetsWithANewSession) {
   Audience a;
   a.record(kT0, {{"math", 4, 3}});
@@ -80,6 +68,21 @@ TEST(AudienceTest, MinuteSamplesKeepTheHighestCountOfEachMinute) {
   ASSERT_EQ(minutes.size(), 1u);
   EXPECT_EQ(minutes[0].room, "r");
   EXPECT_EQ(minutes[0].viewers, 1);
+}
+
+TEST(AudienceTest, ARoomThatWentAwayStartsAfreshWhenItComesBack) {
+  Audience a;
+  a.record(kT0, {{"math", 4, 9}, {"bio", 0, 2}});
+  a.record(kT0 + 1000, {{"bio", 0, 3}});  // math not listed: forgotten, bio kept
+  EXPECT_EQ(a.sessionPeak("math").viewers, 0);
+  EXPECT_TRUE(a.recent("math", 0).empty());
+  EXPECT_EQ(a.recent("bio", 0).size(), 2u);
+  EXPECT_EQ(a.totalNow(), 3);
+  a.record(kT0 + 2000, {{"bio", 0, 3}, {"math", 4, 1}});
+  EXPECT_EQ(a.sessionPeak("math").viewers, 1);
+  EXPECT_EQ(a.dayPeak("math").viewers, 1);
+  EXPECT_EQ(a.recent("math", 0).size(), 1u);
+  EXPECT_EQ(a.totalDayPeak().viewers, 11);
 }
 
 }  // namespace
