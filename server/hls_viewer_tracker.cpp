@@ -1,6 +1,6 @@
 #include "server/hls_viewer_tracker.hpp"
 
-#include <algorithm>
+#include <iterator>
 
 namespace airclass::server {
 namespace {
@@ -69,36 +69,50 @@ void HlsViewerTracker::onRequest(std::string_view path, std::string_view query, 
   const std::string_view rest = path.substr(5);  // after "/hls/"
   const std::string_view room = rest.substr(0, rest.find('/'));
   if (room.empty() || room.size() > 64) return;
-  std::string key;
-  key.reserve(room.size() + 1 + vid.size());
-  key.append(room).append("/").append(vid);
-  auto it = last_seen_.find(key);
-  if (it != last_seen_.end()) {
-    it->second = now_ms;
-    return;
+  auto room_it = rooms_.find(room);
+  if (room_it != rooms_.end()) {
+    if (auto it = room_it->second.find(vid); it != room_it->second.end()) {
+      it->second = now_ms;
+      return;
+    }
   }
-  if (last_seen_.size() >= max_ids_) {
+  if (tracked_ >= max_ids_) {
     expire(now_ms);
-    if (last_seen_.size() >= max_ids_) return;  // full: this one plays but is not counted
+    if (tracked_ >= max_ids_) return;  // full: this one plays but is not counted
+    room_it = rooms_.find(room);       // expiry may have dropped the room
   }
-  last_seen_.emplace(std::move(key), now_ms);
+  if (room_it == rooms_.end()) room_it = rooms_.emplace(std::string(room), RoomIds{}).first;
+  room_it->second.emplace(std::string(vid), now_ms);
+  ++tracked_;
+}
+
+void HlsViewerTracker::expire(RoomIds& ids, int64_t limit) {
+  for (auto it = ids.begin(); it != ids.end();) {
+    if (it->second < limit) {
+      it = ids.erase(it);
+      --tracked_;
+    } else {
+      ++it;
+    }
+  }
 }
 
 void HlsViewerTracker::expire(int64_t now_ms) {
   const int64_t limit = now_ms - expiry_.count();
-  for (auto it = last_seen_.begin(); it != last_seen_.end();) {
-    it = it->second < limit ? last_seen_.erase(it) : std::next(it);
+  for (auto it = rooms_.begin(); it != rooms_.end();) {
+    expire(it->second, limit);
+    it = it->second.empty() ? rooms_.erase(it) : std::next(it);
   }
 }
 
 std::map<std::string, std::vector<std::string>> HlsViewerTracker::viewers(int64_t now_ms) {
   expire(now_ms);
   std::map<std::string, std::vector<std::string>> out;
-  for (const auto& [key, seen] : last_seen_) {
-    const size_t slash = key.find('/');
-    out[key.substr(0, slash)].push_back(key.substr(slash + 1));
+  for (const auto& [room, ids] : rooms_) {  // both in order: each room goes at the end, each id too
+    std::vector<std::string>& list = out.emplace_hint(out.end(), room, std::vector<std::string>{})->second;
+    list.reserve(ids.size());
+    for (const auto& [vid, seen] : ids) list.push_back(vid);
   }
-  for (auto& [room, ids] : out) std::sort(ids.begin(), ids.end());
   return out;
 }
 

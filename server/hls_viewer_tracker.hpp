@@ -7,7 +7,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace airclass::server {
@@ -26,14 +25,18 @@ class HlsViewerTracker {
   static std::string_view toString(RequestType type);
   // Requests answered, by type and status code.
   const std::map<std::pair<RequestType, int>, uint64_t>& requests() const { return requests_; }
-  size_t tracked() const { return last_seen_.size(); }
+  size_t tracked() const { return tracked_; }
 
  private:
+  // vid -> last playlist request; ordered, so viewers() hands the ids out sorted without sorting them.
+  using RoomIds = std::map<std::string, int64_t, std::less<>>;
   void expire(int64_t now_ms);
+  void expire(RoomIds& ids, int64_t limit_ms);
 
   std::chrono::milliseconds expiry_;
   size_t max_ids_;
-  std::unordered_map<std::string, int64_t> last_seen_;  // "room/vid" -> last playlist request
+  std::map<std::string, RoomIds, std::less<>> rooms_;  // rooms with at least one id
+  size_t tracked_ = 0;
   std::map<std::pair<RequestType, int>, uint64_t> requests_;
 };
 
