@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { artifactsDir, httpGet, sleep, startServer, waitFor } from './lib/server.mjs';
+import { artifactsDir, httpGet, startServer, waitFor } from './lib/server.mjs';
 import { launchBrowser, withDiagnostics } from './lib/browser.mjs';
 
 let server = null;
@@ -60,14 +60,16 @@ test('student page plays the demo lesson with a latency and a quality shown', as
     // Frames must start to flow, then keep flowing.
     await page.waitForFunction(() => document.querySelector('video').currentTime > 0.5, null,
       { timeout: 30000, polling: 250 });
+    // (Within a bound, not a fixed window: on a loaded 2-core machine the ladder can fall behind for a while.)
     const first = await sample(page);
-    await sleep(3000);
+    const flowing = await page.waitForFunction(([time, frames]) => {
+      const v = document.querySelector('video');
+      return v.currentTime > time + 1.5 && v.getVideoPlaybackQuality().totalVideoFrames > frames + 20;
+    }, [first.time, first.frames], { timeout: 20000, polling: 250 }).then(() => true, () => false);
     const second = await sample(page);
+    assert.ok(flowing, `in 20 s currentTime went from ${first.time} to ${second.time}, ` +
+      `decoded frames from ${first.frames} to ${second.frames}`);
     assert.equal(second.paused, false, 'video is paused');
-    assert.ok(second.time > first.time + 1.5,
-      `currentTime advanced only from ${first.time} to ${second.time} in 3 s`);
-    assert.ok(second.frames > first.frames + 20,
-      `decoded frames advanced only from ${first.frames} to ${second.frames} in 3 s`);
     assert.ok(second.height > 0, 'video has no height');
 
     // The status line: live, a plausible latency, and the current quality.
