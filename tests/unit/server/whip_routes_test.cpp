@@ -16,7 +16,6 @@
 #include <chrono>
 #include <fstream>
 #include <future>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -207,6 +206,21 @@ class UdpListener {
   int port_ = 0;
 };
 
+// The address of an SDP's first IPv4 UDP host candidate ("a=candidate:F 1 UDP P <address> <port> typ host").
+std::string firstUdpIpv4Candidate(const std::string& sdp) {
+  std::istringstream lines(sdp);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("a=candidate:", 0) != 0) continue;
+    std::istringstream words(line);
+    std::string foundation, component, transport, priority, address;
+    words >> foundation >> component >> transport >> priority >> address;
+    if (component == "1" && (transport == "UDP" || transport == "udp") && address.find(':') == std::string::npos) {
+      return address;
+    }
+  }
+  return "";
+}
+
 // Trickle ICE end to end below the browser: a publisher POSTs an offer without candidates, PATCHes one host
 // candidate, and the session's ICE agent (libnice in webrtcbin) sends its connectivity checks there: STUN
 // binding requests with USERNAME "<offer ufrag>:<answer ufrag>".
@@ -223,14 +237,14 @@ TEST_F(WhipRoutesTest, PatchTricklesCandidatesToTheSessionsIceAgent) {
   EXPECT_NE(created.body.find("a=ice-options:trickle"), std::string::npos) << created.body;
 
   // The publisher's candidate on an address the server gathered on (libnice leaves loopback out).
-  std::smatch host;
-  ASSERT_TRUE(std::regex_search(created.body, host, std::regex(R"(a=candidate:\S+ 1 UDP \d+ (\d+\.\d+\.\d+\.\d+) )")));
-  UdpListener publisher(host[1]);
+  const std::string host = firstUdpIpv4Candidate(created.body);
+  ASSERT_FALSE(host.empty()) << created.body;
+  UdpListener publisher(host);
   const std::string sdpfrag = "Content-Type: application/trickle-ice-sdpfrag\r\n";
   const std::string creds = "a=ice-ufrag:wiYw\r\na=ice-pwd:wJPgsNYI3gogb9+754ShecJd\r\n";
   const std::string video = "m=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n";
   const std::string candidate =
-      "a=candidate:1 1 udp 2122260223 " + host[1].str() + " " + std::to_string(publisher.port()) + " typ host\r\n";
+      "a=candidate:1 1 udp 2122260223 " + host + " " + std::to_string(publisher.port()) + " typ host\r\n";
   test::HttpTestClient c(server_->port());
   const auto patch = [&](const std::string& path, const std::string& body, const std::string& headers) {
     return c.request("PATCH", path, body, headers);
