@@ -12,7 +12,10 @@ WsServer::WsServer(Limits limits) : limits_(limits) {
   protocol_.name = "airclass-ws";
   protocol_.callback = &WsServer::callback;
   protocol_.per_session_data_size = sizeof(SessionSlot);
-  protocol_.rx_buffer_size = 0;
+  // lws allocates this per connection once it is a websocket (0 means 4 KiB). Frames larger than it arrive in
+  // several RECEIVE callbacks, which handle() reassembles anyway, so a small buffer costs nothing per message
+  // and saves ~3.5 KB per idle student.
+  protocol_.rx_buffer_size = 512;
   protocol_.user = this;
 }
 
