@@ -10,7 +10,7 @@
 # fs.nr_open and `ulimit -Hn` higher where you can to run 100k). lws sizes its per-fd tables (pollfds and the
 # fd -> wsi lookup) from the process limit at context creation: 16 bytes x the limit, allocated once.
 # PERF=1 records `perf record -g` on the server for each scenario (perf-<mode>.txt: the top of the report).
-# Usage: bench/signaling_load.sh [N=19000]     (BUILD=build-dir, default build)
+# Usage: bench/signaling_load.sh [N=19000]     (BUILD=build-dir, default build; MODES="idle broadcast" runs a subset)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-19000}
@@ -48,24 +48,34 @@ stop_server() {  # $1: scenario name
 }
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
 
+modes=${MODES:-storm idle broadcast statslag}
+wanted() { [[ " $modes " == *" $1 "* ]]; }
 load() { "$build/bench/signaling_load" --port "$hp" --secret "$secret" --n "$n" --addrs 64 --out "$out" "$@"; }
 
-start_server storm
-load --mode storm --rooms 100 --inflight 512 --timeout 120 | tee -a "$out/summary.jsonl"
-stop_server storm
+if wanted storm; then
+  start_server storm
+  load --mode storm --rooms 100 --inflight 512 --timeout 120 | tee -a "$out/summary.jsonl"
+  stop_server storm
+fi
 
-start_server idle
-load --mode idle --rooms 1 --inflight 512 --hold 15 --pid "$server" --timeout 120 | tee -a "$out/summary.jsonl"
-stop_server idle
+if wanted idle; then
+  start_server idle
+  load --mode idle --rooms 1 --inflight 512 --hold 15 --pid "$server" --timeout 120 | tee -a "$out/summary.jsonl"
+  stop_server idle
+fi
 
-start_server broadcast
-load --mode broadcast --rooms 1 --inflight 512 --questions 5 --question-interval-ms 3000 --timeout 120 \
-  | tee -a "$out/summary.jsonl"
-stop_server broadcast
+if wanted broadcast; then
+  start_server broadcast
+  load --mode broadcast --rooms 1 --inflight 512 --questions 5 --question-interval-ms 3000 --timeout 120 \
+    | tee -a "$out/summary.jsonl"
+  stop_server broadcast
+fi
 
-start_server statslag
-load --mode statslag --rooms 100 --rate 10000 --inflight 2048 --timeout 120 | tee -a "$out/summary.jsonl"
-stop_server statslag
+if wanted statslag; then
+  start_server statslag
+  load --mode statslag --rooms 100 --rate 10000 --inflight 2048 --timeout 120 | tee -a "$out/summary.jsonl"
+  stop_server statslag
+fi
 
 # The broadcast delivery latency distribution (CDF).
 if command -v gnuplot >/dev/null && [ -s "$out/broadcast_latency.txt" ]; then
