@@ -33,17 +33,34 @@ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=
   -DAIRCLASS_FUZZ=ON -DAIRCLASS_TESTS=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs" --target all
 fuzz_seconds=${AIRCLASS_FUZZ_SECONDS:-10}
-passed=0
-for f in build-fuzz/tests/fuzz/fuzz_*; do
-  [ -x "$f" ] || continue
-  name=$(basename "$f")
+fuzz() {  # $1: a fuzz target; runs it on a copy of its seed corpus
+  local name work corpus
+  name=$(basename "$1")
   corpus="$root/tests/fuzz/corpus/${name#fuzz_}"
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   echo "fuzz: $name for ${fuzz_seconds}s"
-  "$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$work.log" 2>&1 ||
-    { cat "$work.log"; echo "fuzz: $name FAILED"; exit 1; }
-  passed=$((passed + 1))
+  if ! "$1" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$work.log" 2>&1; then
+    cat "$work.log"
+    echo "fuzz: $name FAILED"
+    return 1
+  fi
   rm -rf "$work" "$work.log"
+}
+# One target per core at a time.
+passed=0 failed=0 running=0
+for f in build-fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  fuzz "$f" &
+  running=$((running + 1)) passed=$((passed + 1))
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=$((failed + 1))
+    running=$((running - 1))
+  fi
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=$((failed + 1))
+  running=$((running - 1))
+done
+[ "$failed" -eq 0 ] || { echo "fuzz: $failed of $passed targets FAILED"; exit 1; }
 echo "fuzz: $passed targets ran clean"
