@@ -1,7 +1,8 @@
 // Browser test: a teacher publishes from Chromium (fake camera and microphone) over WHIP from the teacher page's
 // broadcast panel, once with H.264 and once with VP8; the class then plays over HLS (the master playlist appears,
 // ffprobe decodes video frames from it), the rooms API says "whip", and Stop ends the publish. A trickling
-// client (offer POSTed at once, candidates PATCHed as they come, RFC 9725 4.3.2) publishes too. Also the WHIP
+// client (offer POSTed at once, candidates PATCHed as they come, RFC 9725 4.3.2) publishes too, and so does a client
+// shaped like OBS 30's WHIP output (audio section first, Opus + H.264 only, no trickle). Also the WHIP
 // refusals a client can meet (401, 403, 404, 409, 412, 415, 400) against the same real server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -239,6 +240,85 @@ test('a trickling WHIP client (candidates only by PATCH) publishes and HLS plays
 
     assert.equal((await whip('DELETE', new URL(posted.resource).pathname)).status, 200);
     await page.evaluate(() => window.whipTrickle.pc.close());
+  });
+  await page.close();
+});
+
+// The page side of a publisher shaped like OBS Studio 30's WHIP output (libdatachannel; OBS 30 is not in
+// Debian 12, whose OBS 29 has no WHIP): the audio section first with Opus only, then H.264 only
+// (packetization-mode=1, constrained baseline), both sendonly, every candidate in the offer (no trickle), a bearer
+// token; OBS takes the resource from a relative Location, and stops with DELETE, expecting 200.
+async function obsShapedClient({ room, token }) {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  window.obsShaped = { pc };
+  const only = (kind, test) => RTCRtpSender.getCapabilities(kind).codecs.filter(test);
+  pc.addTransceiver(stream.getAudioTracks()[0], { direction: 'sendonly', streams: [stream] })
+    .setCodecPreferences(only('audio', (c) => c.mimeType === 'audio/opus'));
+  pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly', streams: [stream] })
+    .setCodecPreferences(only('video', (c) => c.mimeType === 'video/H264' &&
+      /packetization-mode=1/.test(c.sdpFmtpLine || '') && /profile-level-id=42e01f/.test(c.sdpFmtpLine || '')));
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+  });
+  const offer = pc.localDescription.sdp;
+  const res = await fetch(`/whip/${room}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` }, body: offer,
+  });
+  const answer = await res.text();
+  if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  const rtpmaps = (sdp) => (sdp.match(/^a=rtpmap:\d+ [\w-]+/gm) || []).map((l) => l.split(' ')[1].toLowerCase());
+  return { status: res.status, location: res.headers.get('Location'), offerSections: offer.match(/^m=\w+/gm),
+    answerSections: answer.match(/^m=\w+/gm), offerCodecs: rtpmaps(offer), answerCodecs: rtpmaps(answer) };
+}
+
+function ffprobeStreams(url) {
+  return new Promise((resolve) => {
+    execFile('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'json', url],
+      { timeout: 30000 }, (err, stdout) => {
+        if (err) return resolve([]);
+        try { resolve(JSON.parse(stdout).streams || []); } catch { resolve([]); }
+      });
+  });
+}
+
+test('an OBS-shaped WHIP publisher (audio first, Opus + H.264 only, no trickle) publishes both tracks', async () => {
+  const room = 'whip-obs';
+  const token = mintToken(server.secret, { role: 'teacher', room });
+  const page = await browser.newPage();
+  await withDiagnostics(page, server, 'whip-obs', async () => {
+    await page.goto(`${server.baseUrl}/healthz`);
+    const posted = await page.evaluate(obsShapedClient, { room, token });
+    assert.equal(posted.status, 201);
+    assert.deepEqual(posted.offerSections, ['m=audio', 'm=video']);
+    assert.deepEqual(posted.answerSections, ['m=audio', 'm=video'], 'the answer keeps the offer\'s order');
+    assert.ok(posted.answerCodecs.includes('opus') && posted.answerCodecs.includes('h264'),
+      `answer codecs ${posted.answerCodecs}`);
+    assert.match(posted.location, /^\/whip\/whip-obs\/[0-9a-f]+$/, 'a relative Location, as OBS resolves it');
+    await page.waitForFunction(() => window.obsShaped.pc.connectionState === 'connected', null, { timeout: 20000 });
+
+    // HLS carries both: H.264 video and the Opus audio transcoded to AAC.
+    const master = `${server.baseUrl}/hls/${room}/index.m3u8`;
+    await waitFor('the master playlist', async () => {
+      const res = await httpGet(master, { timeoutMs: 3000 });
+      return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
+    }, { timeoutMs: 30000, intervalMs: 500 });
+    const streams = await waitFor('ffprobe finding video and audio in HLS', async () => {
+      const found = await ffprobeStreams(master);
+      const types = found.map((x) => `${x.codec_type}:${x.codec_name}`);
+      return types.includes('video:h264') && types.includes('audio:aac') ? types : null;
+    }, { timeoutMs: 45000, intervalMs: 1000 });
+    assert.ok(streams.length >= 2);
+
+    // Stop as OBS does: DELETE on the resource with the bearer token, 200; the class stops being live.
+    assert.equal((await whip('DELETE', posted.location, { token })).status, 200);
+    await waitFor('the room to stop being live', async () => {
+      const r = await roomInfo(room);
+      return !r || r.live === false;
+    }, { timeoutMs: 15000 });
+    await page.evaluate(() => window.obsShaped.pc.close());
   });
   await page.close();
 });
