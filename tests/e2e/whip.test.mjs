@@ -47,6 +47,14 @@ function ffprobeFrames(url) {
   });
 }
 
+// The room's master playlist, once it lists a variant.
+function waitForMaster(master) {
+  return waitFor('the master playlist', async () => {
+    const res = await httpGet(master, { timeoutMs: 3000 });
+    return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
+  }, { timeoutMs: 30000, intervalMs: 500 });
+}
+
 async function roomInfo(room) {
   const res = await httpGet(`${server.baseUrl}/api/v1/rooms`);
   return JSON.parse(res.text).rooms.find((r) => r.room === room) || null;
@@ -84,10 +92,7 @@ async function publishAndWatch(codec) {
 
     // HLS plays the class: the master playlist, then video frames decoded from it.
     const master = `${server.baseUrl}/hls/${room}/index.m3u8`;
-    await waitFor('the master playlist', async () => {
-      const res = await httpGet(master, { timeoutMs: 3000 });
-      return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
-    }, { timeoutMs: 30000, intervalMs: 500 });
+    await waitForMaster(master);
     const info = await roomInfo(room);
     assert.equal(info.protocol, 'whip');
     assert.equal(info.live, true);
@@ -219,10 +224,7 @@ test('a trickling WHIP client (candidates only by PATCH) publishes and HLS plays
       `PATCH statuses ${JSON.stringify(sent.patches)} for\n${sent.sdpfrag.join('\n')}`);
 
     const master = `${server.baseUrl}/hls/${room}/index.m3u8`;
-    await waitFor('the master playlist', async () => {
-      const res = await httpGet(master, { timeoutMs: 3000 });
-      return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
-    }, { timeoutMs: 30000, intervalMs: 500 });
+    await waitForMaster(master);
     assert.equal((await roomInfo(room)).protocol, 'whip');
     const probed = await waitFor('ffprobe decoding video from HLS', async () => {
       const s = await ffprobeFrames(master);
@@ -301,10 +303,7 @@ test('an OBS-shaped WHIP publisher (audio first, Opus + H.264 only, no trickle) 
 
     // HLS carries both: H.264 video and the Opus audio transcoded to AAC.
     const master = `${server.baseUrl}/hls/${room}/index.m3u8`;
-    await waitFor('the master playlist', async () => {
-      const res = await httpGet(master, { timeoutMs: 3000 });
-      return res.status === 200 && res.text.includes('#EXT-X-STREAM-INF');
-    }, { timeoutMs: 30000, intervalMs: 500 });
+    await waitForMaster(master);
     const streams = await waitFor('ffprobe finding video and audio in HLS', async () => {
       const found = await ffprobeStreams(master);
       const types = found.map((x) => `${x.codec_type}:${x.codec_name}`);
